@@ -1,0 +1,295 @@
+"""Typing, validation, identity resolution and merge of staged rows.
+
+Rules (documented in docs/pulso-export-format.md, "Load semantics"):
+- A value that cannot be read as its column's type (a date, a number, a
+  boolean) stops the load: one line naming the file, the row and the problem.
+- A row missing a required value, breaking a rule (unknown state, negative
+  duration...) or referring to a person or message the store does not know is
+  rejected and kept in ``rejected_rows`` with its reason.
+- A row that repeats a row of this run, or carries no value the store does not
+  already hold, is a duplicate and is skipped.
+- Every other row is loaded: new keys are inserted, known keys are updated
+  column by column (a value the row does not carry is kept).
+So for every file and table: rows read = loaded + rejected + duplicates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipelines.errors import IngestError
+from pipelines.staging import raw_table_name
+from pulso.schema import PEOPLE, READER_TABLES, Table
+from pipelines.store import one, run
+
+PERSON_COLUMNS = {
+    "people": ("manager_id",),
+    "memberships": ("person_id",),
+    "messages": ("author_id",),
+    "reactions": ("person_id",),
+    "visits": ("person_id",),
+    "activity_counts": ("person_id",),
+    "interactions": ("source_person_id", "target_person_id"),
+}
+# person columns whose value must be a known person (others may point outside the store)
+CHECKED_PERSON_COLUMNS = {
+    "memberships": ("person_id",),
+    "messages": ("author_id",),
+    "reactions": ("person_id",),
+    "visits": ("person_id",),
+    "activity_counts": ("person_id",),
+    "interactions": ("source_person_id", "target_person_id"),
+}
+ALLOWED_VALUES = {
+    ("people", "state"): ("active", "suspended", "deleted", "pending"),
+}
+NON_NEGATIVE = {
+    ("visits", "duration_seconds"),
+    ("activity_counts", "count"),
+    ("reactions", "weight"),
+    ("interactions", "weight"),
+}
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+
+
+@dataclass
+class TableOutcome:
+    read: Counter = field(default_factory=Counter)       # file -> rows
+    loaded: Counter = field(default_factory=Counter)
+    rejected: Counter = field(default_factory=Counter)
+    duplicate: Counter = field(default_factory=Counter)
+
+
+def typed_expression(name: str, column_type: str) -> str:
+    raw = name
+    if column_type == "TIMESTAMP":
+        return f"(TRY_CAST({raw} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+    if column_type == "BOOLEAN":
+        return (f"CASE WHEN lower({raw}) IN {TRUE_WORDS} THEN TRUE "
+                f"WHEN lower({raw}) IN {FALSE_WORDS} THEN FALSE END")
+    if column_type in ("DATE", "INTEGER", "BIGINT", "DOUBLE"):
+        return f"TRY_CAST({raw} AS {column_type})"
+    return raw
+
+
+def normalized_expression(table: Table, name: str, typed: str) -> str:
+    if (table.name, name) in (("people", "email"), ("people", "role"), ("people", "state"), ("reactions", "kind")):
+        return f"lower({typed})"
+    if (table.name, name) == ("messages", "hashtags"):
+        return f"list_distinct(list_transform({typed}, lambda x: lower(ltrim(x, '#'))))"
+    return typed
+
+
+def type_rows(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """raw_<t> (text) -> typed_<t>; stop at the first value that cannot be read."""
+    select, bad = [], []
+    for col in table.columns:
+        if col.name == "source":
+            continue
+        typed = typed_expression(col.name, col.type)
+        select.append(f"{normalized_expression(table, col.name, typed)} AS {col.name}")
+        if typed != col.name:
+            bad.append(f"WHEN {col.name} IS NOT NULL AND {typed} IS NULL THEN '{col.name}'")
+    bad_expr = f"CASE {' '.join(bad)} END" if bad else "NULL"
+    run(con, 
+        f"CREATE OR REPLACE TEMP TABLE typed_{table.name} AS SELECT {', '.join(select)}, source, _file, _line, "
+        f"{bad_expr} AS _bad FROM {raw_table_name(table)}"
+    )
+    first_bad = one(con, 
+        f"SELECT _file, _line, _bad FROM typed_{table.name} WHERE _bad IS NOT NULL ORDER BY _file, _line LIMIT 1"
+    )
+    if first_bad:
+        file, line, column = first_bad
+        value = one(con, 
+            f"SELECT {column} FROM {raw_table_name(table)} WHERE _file = ? AND _line = ? LIMIT 1", [file, line]
+        )[0]
+        kind = table.column(column).type.lower()
+        raise IngestError(file, f"column {column}: {value!r} is not a valid {kind}", line)
+
+
+def reject_invalid(con: duckdb.DuckDBPyConnection, table: Table, run_id: str) -> None:
+    """Move rows with a missing required value or a broken rule to rejected_rows."""
+    reasons = [f"WHEN {c.name} IS NULL THEN 'missing required value: {c.name}'" for c in table.columns if c.required]
+    for (tname, cname), allowed in ALLOWED_VALUES.items():
+        if tname == table.name:
+            reasons.append(f"WHEN {cname} IS NOT NULL AND {cname} NOT IN {allowed} "
+                           f"THEN '{cname} must be one of {', '.join(allowed)}, not ' || {cname}")
+    for tname, cname in NON_NEGATIVE:
+        if tname == table.name:
+            reasons.append(f"WHEN {cname} < 0 THEN '{cname} must not be negative'")
+    if table.name == "people":
+        reasons.append("WHEN profile_completeness NOT BETWEEN 0 AND 1 THEN 'profile_completeness must be between 0 and 1'")
+    if not reasons:
+        return
+    _move_to_rejects(con, table, run_id, f"CASE {' '.join(reasons)} END")
+
+
+def _move_to_rejects(con: duckdb.DuckDBPyConnection, table: Table, run_id: str, reason_sql: str,
+                     params: list | None = None) -> None:
+    typed = f"typed_{table.name}"
+    run(con, f"ALTER TABLE {typed} ADD COLUMN IF NOT EXISTS _reason VARCHAR")
+    run(con, f"UPDATE {typed} SET _reason = {reason_sql} WHERE _reason IS NULL", params or [])
+    run(con, 
+        f"""INSERT INTO rejected_rows
+            SELECT ?, t._file, t._line, ?, t._reason, left(CAST(r AS VARCHAR), 2000)
+            FROM {typed} t JOIN {raw_table_name(table)} r ON r._file = t._file AND r._line = t._line
+            WHERE t._reason IS NOT NULL
+            ON CONFLICT DO NOTHING""",
+        [run_id, table.name],
+    )
+    run(con, f"CREATE TEMP TABLE IF NOT EXISTS _rejected_{table.name} (_file VARCHAR, n BIGINT)")
+    run(con, f"INSERT INTO _rejected_{table.name} "
+                f"SELECT _file, count(*) FROM {typed} WHERE _reason IS NOT NULL GROUP BY _file")
+    run(con, f"DELETE FROM {typed} WHERE _reason IS NOT NULL")
+
+
+def rejected_counts(con: duckdb.DuckDBPyConnection, table: Table) -> Counter:
+    exists = one(con, 
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [f"_rejected_{table.name}"]
+    )[0]
+    if not exists:
+        return Counter()
+    rows = con.execute(f"SELECT _file, sum(n) FROM _rejected_{table.name} GROUP BY _file").fetchall()
+    run(con, f"DROP TABLE _rejected_{table.name}")
+    return Counter({f: int(n) for f, n in rows})
+
+
+def resolve_people(con: duckdb.DuckDBPyConnection) -> None:
+    """Give every staged person its canonical id and record the aliases.
+
+    Canonical id: an id or e-mail already known to the store, else the first
+    row of this run with the same e-mail (the org directory is staged first),
+    else the row's own id.
+    """
+    run(con, """
+        CREATE OR REPLACE TEMP TABLE _person_resolution AS
+        WITH staged AS (
+            SELECT person_id AS given_id, email, _file, _line,
+                   row_number() OVER (ORDER BY source <> 'directory', _file, _line) AS _order
+            FROM typed_people
+        ), first_by_email AS (
+            SELECT email, arg_min(given_id, _order) AS first_id FROM staged WHERE email IS NOT NULL GROUP BY email
+        )
+        SELECT s.given_id, s.email,
+               coalesce(a_id.person_id, a_mail.person_id, f.first_id, s.given_id) AS person_id
+        FROM staged s
+        LEFT JOIN person_aliases a_id ON a_id.alias = s.given_id
+        LEFT JOIN person_aliases a_mail ON a_mail.alias = 'email:' || s.email
+        LEFT JOIN first_by_email f ON f.email = s.email
+    """)
+    run(con, """
+        INSERT INTO person_aliases
+        SELECT DISTINCT alias, person_id FROM (
+            SELECT given_id AS alias, person_id FROM _person_resolution
+            UNION ALL
+            SELECT 'email:' || email, person_id FROM _person_resolution WHERE email IS NOT NULL
+        ) ON CONFLICT DO NOTHING
+    """)
+    run(con, """
+        UPDATE typed_people t SET person_id = r.person_id
+        FROM (SELECT DISTINCT given_id, person_id FROM _person_resolution) r
+        WHERE t.person_id = r.given_id AND r.person_id <> r.given_id
+    """)
+
+
+def map_person_columns(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    for column in PERSON_COLUMNS.get(table.name, ()):
+        run(con, 
+            f"UPDATE typed_{table.name} t SET {column} = a.person_id FROM person_aliases a "
+            f"WHERE t.{column} = a.alias AND a.person_id <> t.{column}"
+        )
+    if table.name == "messages":
+        run(con, """
+            UPDATE typed_messages t SET mentions = m.mapped FROM (
+                SELECT _file, _line, list(coalesce(a.person_id, u.mention) ORDER BY u.pos) AS mapped
+                FROM (SELECT _file, _line, unnest(mentions) AS mention,
+                             generate_subscripts(mentions, 1) AS pos
+                      FROM typed_messages WHERE len(mentions) > 0) u
+                LEFT JOIN person_aliases a ON a.alias = u.mention
+                GROUP BY _file, _line
+            ) m WHERE t._file = m._file AND t._line = m._line
+        """)
+
+
+def reject_unknown_references(con: duckdb.DuckDBPyConnection, table: Table, run_id: str) -> None:
+    reasons = []
+    for column in CHECKED_PERSON_COLUMNS.get(table.name, ()):
+        reasons.append(
+            f"WHEN {column} IS NOT NULL AND {column} NOT IN (SELECT person_id FROM people) "
+            f"THEN 'unknown person in {column}: ' || {column}"
+        )
+    if table.name == "reactions":
+        reasons.append("WHEN message_id NOT IN (SELECT message_id FROM messages) "
+                       "THEN 'unknown message in message_id: ' || message_id")
+    if table.name == "memberships":
+        reasons.append("WHEN group_id NOT IN (SELECT group_id FROM groups) "
+                       "THEN 'unknown group in group_id: ' || group_id")
+    if reasons:
+        _move_to_rejects(con, table, run_id, f"CASE {' '.join(reasons)} END")
+
+
+def merge_into_store(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[Counter, Counter]:
+    """Upsert typed rows; return (loaded, duplicate) counts per file.
+
+    Rows of one key are folded column by column (the last non-empty value wins;
+    for people the org directory is folded last, so its values win). A key whose
+    folded row leaves the stored row unchanged contributes only duplicates; so
+    does a row identical to an earlier row of this run.
+    """
+    key = list(table.key)
+    compared = [c.name for c in table.columns if c.name not in key and c.name != "source"]
+    keys = ", ".join(key)
+    fold_order = "(source = 'directory'), _file, _line" if table.name == "people" else "_file, _line"
+    run(con, f"""
+        CREATE OR REPLACE TEMP TABLE _cand AS
+        SELECT *, row_number() OVER (ORDER BY {fold_order}) AS _order,
+               row_number() OVER (PARTITION BY {keys}, hash({', '.join(compared) or 'NULL'})
+                                  ORDER BY _file, _line) > 1 AS _repeat
+        FROM typed_{table.name}
+    """)
+    repeated_keys = one(con, f"SELECT count(*) - count(DISTINCT ({keys})) FROM _cand WHERE NOT _repeat")[0]
+    if repeated_keys:
+        folded = ", ".join(f"arg_max({c}, _order) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in compared)
+        fold_sql = (f"SELECT {keys}, {folded}{', ' if folded else ''} arg_min(source, _order) AS source "
+                    f"FROM _cand WHERE NOT _repeat GROUP BY {keys}")
+    else:
+        fold_sql = f"SELECT {keys}, {', '.join(compared + ['source'])} FROM _cand WHERE NOT _repeat"
+    unchanged = " AND ".join(f"coalesce(f.{c}, s.{c}) IS NOT DISTINCT FROM s.{c}" for c in compared) or "TRUE"
+    key_join = " AND ".join(f"s.{k} = f.{k}" for k in key)
+    run(con, f"""
+        CREATE OR REPLACE TEMP TABLE _folded AS
+        SELECT f.* FROM ({fold_sql}) f LEFT JOIN {table.name} s ON {key_join}
+        WHERE s.{key[0]} IS NULL OR NOT ({unchanged})
+    """)
+    cand_join = " AND ".join(f"f.{k} = c.{k}" for k in key)
+    counts = con.execute(f"""
+        SELECT c._file,
+               count(*) FILTER (WHERE NOT c._repeat AND f.{key[0]} IS NOT NULL),
+               count(*) FILTER (WHERE c._repeat OR f.{key[0]} IS NULL)
+        FROM _cand c LEFT JOIN _folded f ON {cand_join}
+        GROUP BY c._file
+    """).fetchall()
+    updates = ", ".join(f"{c} = coalesce(EXCLUDED.{c}, {table.name}.{c})" for c in compared)
+    conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    run(con, f"INSERT INTO {table.name} BY NAME (SELECT * FROM _folded) ON CONFLICT ({keys}) {conflict}")
+    return Counter({f: n for f, n, _ in counts}), Counter({f: d for f, _, d in counts})
+
+
+def merge_all(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, TableOutcome]:
+    """Run every staged table through typing, validation, identity and merge."""
+    outcomes: dict[str, TableOutcome] = {}
+    for table in READER_TABLES:
+        type_rows(con, table)
+        reject_invalid(con, table, run_id)
+        if table is PEOPLE:
+            resolve_people(con)
+        map_person_columns(con, table)
+        reject_unknown_references(con, table, run_id)
+        outcome = TableOutcome(rejected=rejected_counts(con, table))
+        outcome.loaded, outcome.duplicate = merge_into_store(con, table)
+        outcomes[table.name] = outcome
+    return outcomes

@@ -1,0 +1,52 @@
+"""Readers: the only code that knows an external format.
+
+A reader is an object with ``name``, ``description``, ``detect(path) -> bool``
+and ``read(path, stage, config) -> None``; it puts canonical rows into the
+:class:`~pipelines.staging.Stage` and declares the facts its format supplies.
+Register a new reader by adding it to ``READERS`` (first match wins, so the
+most specific detectors come first).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from pipelines.errors import IngestError
+from pipelines.staging import Stage
+from pulso.config import PulsoConfig
+
+
+class Reader(Protocol):
+    name: str
+    description: str
+
+    def detect(self, path: Path) -> bool: ...
+
+    def read(self, path: Path, stage: Stage, config: PulsoConfig) -> None: ...
+
+
+def all_readers() -> list[Reader]:
+    from pipelines.readers.directory import DirectoryReader
+    from pipelines.readers.pulso_format import PulsoFormatReader
+
+    return [DirectoryReader(), PulsoFormatReader()]
+
+
+def reader_named(name: str) -> Reader:
+    for reader in all_readers():
+        if reader.name == name:
+            return reader
+    known = ", ".join(r.name for r in all_readers())
+    raise IngestError(None, f"unknown format {name!r} (known: {known})")
+
+
+def detect_reader(path: Path) -> Reader:
+    if not path.exists():
+        raise IngestError(str(path), "no such file or folder")
+    for reader in all_readers():
+        if reader.detect(path):
+            return reader
+    known = ", ".join(r.name for r in all_readers())
+    raise IngestError(str(path), f"unknown format: no reader recognises it (known formats: {known}); "
+                                 f"name one with --format")
