@@ -80,7 +80,7 @@ def normalized_expression(table: Table, name: str, typed: str) -> str:
     if (table.name, name) in (("people", "email"), ("people", "role"), ("people", "state"), ("reactions", "kind")):
         return f"lower({typed})"
     if (table.name, name) == ("messages", "hashtags"):
-        return f"list_distinct(list_transform({typed}, lambda x: lower(ltrim(x, '#'))))"
+        return f"list_sort(list_distinct(list_transform({typed}, lambda x: lower(ltrim(x, '#')))))"
     return typed
 
 

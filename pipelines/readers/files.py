@@ -42,15 +42,18 @@ def open_text(path: Path):
 
 
 def csv_header(path: Path) -> list[str]:
-    """The header row of a CSV (a UTF-8 byte-order mark is accepted)."""
+    """The header row of a CSV (a UTF-8 byte-order mark is accepted). Only the
+    first line is decoded here; the rows are checked by the scan that reads them."""
     try:
-        with open_text(path) as handle:
-            row = next(csv.reader(handle), None)
+        with (gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")) as raw:
+            first = raw.readline()
+        text = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IngestError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})", 1) from exc
     except (OSError, EOFError, zlib.error) as exc:
         raise IngestError(str(path), f"cannot read the file: {exc}", 1) from exc
-    if not row:
+    row = next(csv.reader([text]), None)
+    if not row or not any(c.strip() for c in row):
         raise IngestError(str(path), "empty file: a header row is required", 1)
     return [c.strip() for c in row]
 

@@ -1,0 +1,75 @@
+"""Shared test helpers.
+
+``write_export`` / ``build_store`` turn rows written by hand in a test into a
+Pulso export and a published store, so every metric test states its fixture
+next to its expected numbers. ``sample_store`` is the bundled sample
+(data/sample), built once per test session: the same data the demo shows.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pipelines.ingest import ingest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED = PROJECT_ROOT.parent / "shared"
+REALDATA = SHARED / "realdata"
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else ";".join(v) if isinstance(v, (list, tuple)) else v)
+                             for k, v in row.items()})
+    return path
+
+
+def write_export(folder: Path, tables: dict[str, list[dict]]) -> Path:
+    """Write ``{table: rows}`` as a Pulso-format CSV export in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, rows in tables.items():
+        if rows:
+            write_csv(folder / f"{table}.csv", rows)
+    return folder
+
+
+def build_store(tmp_path: Path, tables: dict[str, list[dict]], directory: list[dict] | None = None,
+                name: str = "store.duckdb") -> Path:
+    """Ingest hand-written rows (and an optional org directory) into a new store; return its path."""
+    paths = [write_export(tmp_path / f"export_{name}", tables)]
+    if directory:
+        paths.append(write_csv(tmp_path / f"directory_{name}.csv", directory))
+    db = tmp_path / name
+    ingest(paths, db)
+    return db
+
+
+@pytest.fixture
+def make_store(tmp_path):
+    def make(tables, directory=None, name="store.duckdb"):
+        return build_store(tmp_path, tables, directory, name)
+    return make
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory) -> Path:
+    """The bundled sample organisation (data/sample), loaded once per session."""
+    export = SAMPLE_DIR / "export"
+    directory = SAMPLE_DIR / "directory.csv"
+    if not export.exists():
+        pytest.fail("data/sample/export is missing: run `pulso sample --out data/sample`")
+    db = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    ingest([export, directory], db)
+    return db
