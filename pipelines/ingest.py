@@ -13,7 +13,7 @@ from pipelines.errors import IngestError
 from pipelines.merge import TableOutcome, merge_all
 from pipelines.readers import Reader, detect_reader, reader_named
 from pipelines.rollups import build_rollups
-from pipelines.staging import Stage, create_raw_tables
+from pipelines.staging import Stage, create_typed_tables
 from pipelines.store import building_copy, create_schema, open_build_connection, set_info, writer_lock
 from pulso import __version__
 from pulso.config import PulsoConfig, load_config
@@ -74,7 +74,7 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
 def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], run_id: str,
           started: datetime, config: PulsoConfig) -> IngestSummary:
     create_schema(con, config.timezone)
-    create_raw_tables(con)
+    create_typed_tables(con)
     stages: list[Stage] = []
     for path, reader in readers:
         stage = Stage(con, reader.name)

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines.errors import IngestError
-from pipelines.staging import raw_table_name
 from pulso.schema import PEOPLE, READER_TABLES, Table
 from pipelines.store import one, run
 
@@ -52,8 +51,6 @@ NON_NEGATIVE = {
     ("reactions", "weight"),
     ("interactions", "weight"),
 }
-TRUE_WORDS = ("true", "t", "yes", "y", "1")
-FALSE_WORDS = ("false", "f", "no", "n", "0")
 
 
 @dataclass
@@ -64,49 +61,12 @@ class TableOutcome:
     duplicate: Counter = field(default_factory=Counter)
 
 
-def typed_expression(name: str, column_type: str) -> str:
-    raw = name
-    if column_type == "TIMESTAMP":
-        return f"(TRY_CAST({raw} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
-    if column_type == "BOOLEAN":
-        return (f"CASE WHEN lower({raw}) IN {TRUE_WORDS} THEN TRUE "
-                f"WHEN lower({raw}) IN {FALSE_WORDS} THEN FALSE END")
-    if column_type in ("DATE", "INTEGER", "BIGINT", "DOUBLE"):
-        return f"TRY_CAST({raw} AS {column_type})"
-    return raw
-
-
-def normalized_expression(table: Table, name: str, typed: str) -> str:
-    if (table.name, name) in (("people", "email"), ("people", "role"), ("people", "state"), ("reactions", "kind")):
-        return f"lower({typed})"
-    if (table.name, name) == ("messages", "hashtags"):
-        return f"list_sort(list_distinct(list_transform({typed}, lambda x: lower(ltrim(x, '#')))))"
-    return typed
-
-
-def type_rows(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """raw_<t> (text) -> typed_<t>; stop at the first value that cannot be read."""
-    select, bad = [], []
-    for col in table.columns:
-        if col.name == "source":
-            continue
-        typed = typed_expression(col.name, col.type)
-        select.append(f"{normalized_expression(table, col.name, typed)} AS {col.name}")
-        if typed != col.name:
-            bad.append(f"WHEN {col.name} IS NOT NULL AND {typed} IS NULL THEN '{col.name}'")
-    bad_expr = f"CASE {' '.join(bad)} END" if bad else "NULL"
-    run(con, 
-        f"CREATE OR REPLACE TEMP TABLE typed_{table.name} AS SELECT {', '.join(select)}, source, _file, _line, "
-        f"{bad_expr} AS _bad FROM {raw_table_name(table)}"
-    )
-    first_bad = one(con, 
-        f"SELECT _file, _line, _bad FROM typed_{table.name} WHERE _bad IS NOT NULL ORDER BY _file, _line LIMIT 1"
-    )
+def stop_at_unreadable_value(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Stop the load at the first value that could not be read as its column's type."""
+    first_bad = one(con, f"SELECT _file, _line, _bad, _bad_value FROM typed_{table.name} "
+                         f"WHERE _bad IS NOT NULL ORDER BY _file, _line LIMIT 1")
     if first_bad:
-        file, line, column = first_bad
-        value = one(con, 
-            f"SELECT {column} FROM {raw_table_name(table)} WHERE _file = ? AND _line = ? LIMIT 1", [file, line]
-        )[0]
+        file, line, column, value = first_bad
         kind = table.column(column).type.lower()
         raise IngestError(file, f"column {column}: {value!r} is not a valid {kind}", line)
 
@@ -128,23 +88,19 @@ def reject_invalid(con: duckdb.DuckDBPyConnection, table: Table, run_id: str) ->
     _move_to_rejects(con, table, run_id, f"CASE {' '.join(reasons)} END")
 
 
-def _move_to_rejects(con: duckdb.DuckDBPyConnection, table: Table, run_id: str, reason_sql: str,
-                     params: list | None = None) -> None:
+def _move_to_rejects(con: duckdb.DuckDBPyConnection, table: Table, run_id: str, reason_sql: str) -> None:
+    """Rows for which ``reason_sql`` is not null go to rejected_rows and leave the run."""
     typed = f"typed_{table.name}"
-    run(con, f"ALTER TABLE {typed} ADD COLUMN IF NOT EXISTS _reason VARCHAR")
-    run(con, f"UPDATE {typed} SET _reason = {reason_sql} WHERE _reason IS NULL", params or [])
-    run(con, 
-        f"""INSERT INTO rejected_rows
-            SELECT ?, t._file, t._line, ?, t._reason, left(CAST(r AS VARCHAR), 2000)
-            FROM {typed} t JOIN {raw_table_name(table)} r ON r._file = t._file AND r._line = t._line
-            WHERE t._reason IS NOT NULL
-            ON CONFLICT DO NOTHING""",
-        [run_id, table.name],
-    )
+    row_text = "struct_pack(" + ", ".join(f"{c.name} := {c.name}" for c in table.columns if c.name != "source") + ")"
+    run(con, f"CREATE OR REPLACE TEMP TABLE _rejecting AS SELECT _file, _line, {reason_sql} AS _reason, "
+             f"left(CAST({row_text} AS VARCHAR), 2000) AS _raw FROM {typed} WHERE _reason IS NOT NULL")
+    if one(con, "SELECT count(*) FROM _rejecting")[0] == 0:
+        return
+    run(con, "INSERT INTO rejected_rows SELECT ?, _file, _line, ?, _reason, _raw FROM _rejecting ON CONFLICT DO NOTHING",
+        [run_id, table.name])
     run(con, f"CREATE TEMP TABLE IF NOT EXISTS _rejected_{table.name} (_file VARCHAR, n BIGINT)")
-    run(con, f"INSERT INTO _rejected_{table.name} "
-                f"SELECT _file, count(*) FROM {typed} WHERE _reason IS NOT NULL GROUP BY _file")
-    run(con, f"DELETE FROM {typed} WHERE _reason IS NOT NULL")
+    run(con, f"INSERT INTO _rejected_{table.name} SELECT _file, count(*) FROM _rejecting GROUP BY _file")
+    run(con, f"DELETE FROM {typed} t USING _rejecting r WHERE t._file = r._file AND t._line = r._line")
 
 
 def rejected_counts(con: duckdb.DuckDBPyConnection, table: Table) -> Counter:
@@ -233,36 +189,40 @@ def reject_unknown_references(con: duckdb.DuckDBPyConnection, table: Table, run_
 
 
 def merge_into_store(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[Counter, Counter]:
-    """Upsert typed rows; return (loaded, duplicate) counts per file.
+    """Insert new keys, update changed ones; return (loaded, duplicate) counts per file.
 
     Rows of one key are folded column by column (the last non-empty value wins;
     for people the org directory is folded last, so its values win). A key whose
     folded row leaves the stored row unchanged contributes only duplicates; so
-    does a row identical to an earlier row of this run.
+    does a row identical to an earlier row of this run. The common case, where
+    no key repeats within the run, skips the folding windows entirely.
     """
     key = list(table.key)
     compared = [c.name for c in table.columns if c.name not in key and c.name != "source"]
     keys = ", ".join(key)
-    fold_order = "(source = 'directory'), _file, _line" if table.name == "people" else "_file, _line"
-    run(con, f"""
-        CREATE OR REPLACE TEMP TABLE _cand AS
-        SELECT *, row_number() OVER (ORDER BY {fold_order}) AS _order,
-               row_number() OVER (PARTITION BY {keys}, hash({', '.join(compared) or 'NULL'})
-                                  ORDER BY _file, _line) > 1 AS _repeat
-        FROM typed_{table.name}
-    """)
-    repeated_keys = one(con, f"SELECT count(*) - count(DISTINCT ({keys})) FROM _cand WHERE NOT _repeat")[0]
-    if repeated_keys:
+    typed = f"typed_{table.name}"
+    cand = f"_cand_{table.name}"  # a view when no key repeats, else a table with the folding order
+    run(con, f"CREATE OR REPLACE TEMP TABLE _repeated AS SELECT {keys} FROM {typed} GROUP BY {keys} HAVING count(*) > 1")
+    if one(con, "SELECT count(*) FROM _repeated")[0] == 0:
+        run(con, f"CREATE TEMP VIEW {cand} AS SELECT *, FALSE AS _repeat FROM {typed}")
+        fold_sql = f"SELECT {', '.join(key + compared + ['source'])} FROM {typed}"
+    else:
+        fold_order = "(source = 'directory'), _file, _line" if table.name == "people" else "_file, _line"
+        run(con, f"""
+            CREATE TEMP TABLE {cand} AS
+            SELECT *, row_number() OVER (ORDER BY {fold_order}) AS _order,
+                   row_number() OVER (PARTITION BY {keys}, hash({', '.join(compared) or 'NULL'})
+                                      ORDER BY _file, _line) > 1 AS _repeat
+            FROM {typed}
+        """)
         folded = ", ".join(f"arg_max({c}, _order) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in compared)
         fold_sql = (f"SELECT {keys}, {folded}{', ' if folded else ''} arg_min(source, _order) AS source "
-                    f"FROM _cand WHERE NOT _repeat GROUP BY {keys}")
-    else:
-        fold_sql = f"SELECT {keys}, {', '.join(compared + ['source'])} FROM _cand WHERE NOT _repeat"
+                    f"FROM {cand} WHERE NOT _repeat GROUP BY {keys}")
     unchanged = " AND ".join(f"coalesce(f.{c}, s.{c}) IS NOT DISTINCT FROM s.{c}" for c in compared) or "TRUE"
     key_join = " AND ".join(f"s.{k} = f.{k}" for k in key)
     run(con, f"""
         CREATE OR REPLACE TEMP TABLE _folded AS
-        SELECT f.* FROM ({fold_sql}) f LEFT JOIN {table.name} s ON {key_join}
+        SELECT f.*, s.{key[0]} IS NOT NULL AS _known FROM ({fold_sql}) f LEFT JOIN {table.name} s ON {key_join}
         WHERE s.{key[0]} IS NULL OR NOT ({unchanged})
     """)
     cand_join = " AND ".join(f"f.{k} = c.{k}" for k in key)
@@ -270,12 +230,13 @@ def merge_into_store(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[Coun
         SELECT c._file,
                count(*) FILTER (WHERE NOT c._repeat AND f.{key[0]} IS NOT NULL),
                count(*) FILTER (WHERE c._repeat OR f.{key[0]} IS NULL)
-        FROM _cand c LEFT JOIN _folded f ON {cand_join}
+        FROM {cand} c LEFT JOIN _folded f ON {cand_join}
         GROUP BY c._file
     """).fetchall()
-    updates = ", ".join(f"{c} = coalesce(EXCLUDED.{c}, {table.name}.{c})" for c in compared)
-    conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
-    run(con, f"INSERT INTO {table.name} BY NAME (SELECT * FROM _folded) ON CONFLICT ({keys}) {conflict}")
+    if compared and one(con, "SELECT count(*) FROM _folded WHERE _known")[0]:
+        updates = ", ".join(f"{c} = coalesce(f.{c}, s.{c})" for c in compared)
+        run(con, f"UPDATE {table.name} s SET {updates} FROM _folded f WHERE f._known AND {key_join}")
+    run(con, f"INSERT INTO {table.name} BY NAME (SELECT * EXCLUDE (_known) FROM _folded WHERE NOT _known)")
     return Counter({f: n for f, n, _ in counts}), Counter({f: d for f, _, d in counts})
 
 
@@ -283,7 +244,7 @@ def merge_all(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, TableOut
     """Run every staged table through typing, validation, identity and merge."""
     outcomes: dict[str, TableOutcome] = {}
     for table in READER_TABLES:
-        type_rows(con, table)
+        stop_at_unreadable_value(con, table)
         reject_invalid(con, table, run_id)
         if table is PEOPLE:
             resolve_people(con)

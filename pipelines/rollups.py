@@ -15,11 +15,33 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import duckdb
-from pipelines.store import run
+from pipelines.store import one, run
+
+
+def local_day_sql(con: duckdb.DuckDBPyConnection, timezone: str) -> tuple[str, object]:
+    """A SQL template ``...{col}...`` giving the local day of a UTC timestamp, and its parameter.
+
+    When the zone's UTC offset is the same over the whole span of the data (Mexico
+    City since it dropped daylight saving in 2022), plain arithmetic is used,
+    about ten times cheaper than a per-row time-zone conversion."""
+    span = one(con, """SELECT min(t), max(t) FROM (
+        SELECT min(created_at) AS t FROM messages UNION ALL SELECT max(created_at) FROM messages
+        UNION ALL SELECT min(started_at) FROM visits UNION ALL SELECT max(started_at) FROM visits
+        UNION ALL SELECT min(created_at) FROM reactions UNION ALL SELECT max(created_at) FROM reactions)""")
+    if span and span[0] is not None:
+        offsets = one(con, """
+            SELECT count(DISTINCT local - utc), min(local - utc) FROM (
+                SELECT h AS utc, timezone(?, CAST(h AS TIMESTAMPTZ)) AS local
+                FROM range(date_trunc('hour', CAST(? AS TIMESTAMP)),
+                           CAST(? AS TIMESTAMP) + INTERVAL 1 HOUR, INTERVAL 1 HOUR) t(h))""",
+                      [timezone, span[0], span[1]])
+        if offsets[0] == 1:
+            return "CAST({col} + ? AS DATE)", offsets[1]
+    return "CAST(timezone(?, CAST({col} AS TIMESTAMPTZ)) AS DATE)", timezone
 
 
 def build_person_day_activity(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
-    local_day = "CAST(timezone(?, CAST({col} AS TIMESTAMPTZ)) AS DATE)"
+    local_day, parameter = local_day_sql(con, timezone)
     run(con, 
         f"""
         CREATE OR REPLACE TABLE person_day_activity AS
@@ -55,7 +77,7 @@ def build_person_day_activity(con: duckdb.DuckDBPyConnection, timezone: str) -> 
         FROM events WHERE person_id IS NOT NULL
         GROUP BY person_id, day
         """,
-        [timezone] * 5,
+        [parameter] * 5,
     )
 
 

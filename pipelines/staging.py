@@ -18,25 +18,78 @@ import polars as pl
 from pulso.schema import KNOWN_FACTS, READER_TABLES, TABLES_BY_NAME, Table
 from pipelines.store import one, run
 
-RAW_PREFIX = "raw_"
 MAX_RAW_CHARS = 2000
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+LOWERCASED = {("people", "email"), ("people", "role"), ("people", "state"), ("reactions", "kind")}
 
 
-def raw_table_name(table: Table) -> str:
-    return RAW_PREFIX + table.name
+def typed_table_name(table: Table) -> str:
+    return "typed_" + table.name
 
 
-def raw_column_type(column_type: str) -> str:
-    return "VARCHAR[]" if column_type.endswith("[]") else "VARCHAR"
-
-
-def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_typed_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """One staging table per canonical table: canonical types plus provenance and
+    ``_bad`` / ``_bad_value`` (the first column whose text could not be read)."""
     for table in READER_TABLES:
-        cols = ", ".join(f"{c.name} {raw_column_type(c.type)}" for c in table.columns if c.name != "source")
-        run(con, 
-            f"CREATE OR REPLACE TEMP TABLE {raw_table_name(table)} "
-            f"({cols}, source VARCHAR, _file VARCHAR, _line BIGINT)"
-        )
+        cols = ", ".join(f"{c.name} {c.type}" for c in table.columns if c.name != "source")
+        run(con, f"CREATE OR REPLACE TEMP TABLE {typed_table_name(table)} "
+                 f"({cols}, source VARCHAR, _file VARCHAR, _line BIGINT, _bad VARCHAR, _bad_value VARCHAR)")
+
+
+def text_expression(name: str) -> str:
+    return f"NULLIF(trim(CAST({name} AS VARCHAR)), '')"
+
+
+def typed_expression(text: str, column_type: str) -> str:
+    """SQL reading the text ``text`` as ``column_type`` (NULL when it cannot)."""
+    if column_type == "TIMESTAMP":
+        return f"(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+    if column_type == "BOOLEAN":
+        return (f"CASE WHEN lower({text}) IN {TRUE_WORDS} THEN TRUE "
+                f"WHEN lower({text}) IN {FALSE_WORDS} THEN FALSE END")
+    if column_type in ("DATE", "INTEGER", "BIGINT", "DOUBLE"):
+        return f"TRY_CAST({text} AS {column_type})"
+    return text
+
+
+def normalized(table: Table, name: str, expression: str) -> str:
+    if (table.name, name) in LOWERCASED:
+        return f"lower({expression})"
+    if (table.name, name) == ("messages", "hashtags"):
+        return f"list_sort(list_distinct(list_transform({expression}, lambda x: lower(ltrim(x, '#')))))"
+    return expression
+
+
+def list_expression(name: str, given_type: str) -> str:
+    """Lists stay lists; a ';'-separated string becomes a list."""
+    if given_type.endswith("[]"):
+        return f"CAST({name} AS VARCHAR[])"
+    return (f"list_filter(list_transform(string_split(CAST({name} AS VARCHAR), ';'), lambda x: trim(x)), "
+            f"lambda x: x <> '')")
+
+
+def staging_select(table: Table, available: dict[str, str]) -> list[str]:
+    """SELECT items that type, normalise and check every column a source gave."""
+    items, bad, bad_value = [], [], []
+    for col in table.columns:
+        if col.name == "source" or col.name not in available:
+            continue
+        given = available[col.name]
+        if col.type.endswith("[]"):
+            items.append(f"{normalized(table, col.name, list_expression(col.name, given))} AS {col.name}")
+        elif given == col.type and col.type != "VARCHAR":  # already typed (Parquet, frames)
+            items.append(f"{normalized(table, col.name, col.name)} AS {col.name}")
+        else:
+            text = text_expression(col.name)
+            typed = typed_expression(text, col.type)
+            items.append(f"{normalized(table, col.name, typed)} AS {col.name}")
+            if typed != text:
+                bad.append(f"WHEN {text} IS NOT NULL AND {typed} IS NULL THEN '{col.name}'")
+                bad_value.append(f"WHEN {text} IS NOT NULL AND {typed} IS NULL THEN {text}")
+    items.append(f"CASE {' '.join(bad)} END AS _bad" if bad else "NULL AS _bad")
+    items.append(f"CASE {' '.join(bad_value)} END AS _bad_value" if bad_value else "NULL AS _bad_value")
+    return items
 
 
 @dataclass
@@ -90,30 +143,15 @@ class Stage:
         self._insert_from(TABLES_BY_NAME[table], file, f"({sql})", params or [])
 
     def _insert_from(self, target: Table, file: str, relation: str, params: list | None = None) -> None:
-        available = dict(
-            (row[0], row[1]) for row in self.con.execute(f"DESCRIBE SELECT * FROM {relation}", params or []).fetchall()
-        )
-        select = []
-        for col in target.columns:
-            if col.name == "source" or col.name not in available:
-                continue
-            select.append(f"{_as_raw(col.name, col.type, available[col.name])} AS {col.name}")
+        described = self.con.execute(f"DESCRIBE SELECT * FROM {relation}", params or []).fetchall()
+        select = staging_select(target, {row[0]: row[1] for row in described})
         select += ["? AS source", "? AS _file", "CAST(_line AS BIGINT) AS _line"]
         before = self._count(target)
-        run(self.con, 
-            f"INSERT INTO {raw_table_name(target)} BY NAME SELECT {', '.join(select)} FROM {relation}",
-            [self.source, file] + (params or []),
-        )
+        run(self.con, f"INSERT INTO {typed_table_name(target)} BY NAME SELECT {', '.join(select)} FROM {relation}",
+            [self.source, file] + (params or []))
         self.rows_read[(file, target.name)] += self._count(target) - before
 
     def _count(self, target: Table) -> int:
-        return one(self.con, f"SELECT count(*) FROM {raw_table_name(target)}")[0]
+        return one(self.con, f"SELECT count(*) FROM {typed_table_name(target)}")[0]
 
 
-def _as_raw(name: str, column_type: str, given_type: str) -> str:
-    """Text form of a column: lists stay lists; a ';'-separated string becomes a list."""
-    if column_type.endswith("[]"):
-        if given_type.endswith("[]"):
-            return f"CAST({name} AS VARCHAR[])"
-        return f"list_filter(list_transform(string_split(CAST({name} AS VARCHAR), ';'), lambda x: trim(x)), lambda x: x <> '')"
-    return f"NULLIF(trim(CAST({name} AS VARCHAR)), '')"

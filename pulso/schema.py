@@ -305,9 +305,12 @@ KNOWN_FACTS = frozenset({t.fact for t in READER_TABLES if t.fact} | {"reads"})
 
 
 def create_table_sql(table: Table) -> str:
+    """DDL for a table. The big reader tables carry no PRIMARY KEY index (an index
+    on 10M rows costs more than the whole load); the ingest engine guarantees
+    their keys are unique. Bookkeeping tables keep theirs."""
     cols = ",\n    ".join(f"{c.name} {c.type}" for c in table.columns)
-    key = ", ".join(table.key)
-    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n    {cols},\n    PRIMARY KEY ({key})\n)"
+    key = "" if table.loaded_by_readers else f",\n    PRIMARY KEY ({', '.join(table.key)})"
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n    {cols}{key}\n)"
 
 
 def data_model_markdown() -> str:
@@ -326,7 +329,7 @@ def data_model_markdown() -> str:
     for group_title, tables in (("Loaded by readers", READER_TABLES), ("Bookkeeping", BOOKKEEPING_TABLES)):
         out += [f"## {group_title}", ""]
         for t in tables:
-            out += [f"### `{t.name}`", "", t.meaning, "", f"Key: `{', '.join(t.key)}`"
+            out += [f"### `{t.name}`", "", t.meaning, "", f"Key (unique): `{', '.join(t.key)}`"
                     + (f" · fact: `{t.fact}`" if t.fact else ""), "",
                     "| column | type | required | meaning |", "|---|---|---|---|"]
             out += [f"| `{c.name}` | {c.type} | {'yes' if c.required else ''} | {c.meaning} |" for c in t.columns]

@@ -223,3 +223,23 @@ def test_a_store_is_replaced_whole_and_readers_see_old_or_new(tmp_path):
     assert reader.execute("SELECT count(*) FROM people").fetchall() == [(4,)]
     reader.close()
     assert rows(db, "SELECT count(*) FROM people") == [(5,)]
+
+
+def test_local_days_follow_daylight_saving_changes(tmp_path):
+    """In a zone with DST the rollup converts each time with its own offset."""
+    from pulso.config import load_config
+
+    config_path = tmp_path / "org.toml"
+    config_path.write_text('[organization]\ntimezone = "America/New_York"\n'
+                           '[hierarchy]\nroles = ["manager", "staff"]\n')
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "people.csv").write_text("person_id\na\n")
+    # 03:30 UTC is 22:30 the day before in winter (UTC-5) and 23:30 the day before in summer (UTC-4)
+    (export / "messages.csv").write_text(
+        "message_id,thread_id,author_id,created_at\n"
+        "m1,m1,a,2026-03-08T03:30:00Z\nm2,m2,a,2026-07-01T03:30:00Z\nm3,m3,a,2026-07-01T04:30:00Z\n")
+    db = tmp_path / "s.duckdb"
+    ingest([export], db, config=load_config(config_path))
+    assert rows(db, "SELECT CAST(day AS VARCHAR), threads_started FROM person_day_activity ORDER BY day") == [
+        ("2026-03-07", 1), ("2026-06-30", 1), ("2026-07-01", 1)]
