@@ -203,7 +203,13 @@ def merge_into_store(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[Coun
     typed = f"typed_{table.name}"
     cand = f"_cand_{table.name}"  # a view when no key repeats, else a table with the folding order
     run(con, f"CREATE OR REPLACE TEMP TABLE _repeated AS SELECT {keys} FROM {typed} GROUP BY {keys} HAVING count(*) > 1")
-    if one(con, "SELECT count(*) FROM _repeated")[0] == 0:
+    no_repeats = one(con, "SELECT count(*) FROM _repeated")[0] == 0
+    if no_repeats and one(con, f"SELECT count(*) FROM (SELECT 1 FROM {table.name} LIMIT 1)")[0] == 0:
+        # First load of this table: every row is new; insert straight from staging.
+        counts = con.execute(f"SELECT _file, count(*) FROM {typed} GROUP BY _file").fetchall()
+        run(con, f"INSERT INTO {table.name} BY NAME (SELECT {', '.join(key + compared + ['source'])} FROM {typed})")
+        return Counter({f: n for f, n in counts}), Counter({f: 0 for f, _ in counts})
+    if no_repeats:
         run(con, f"CREATE TEMP VIEW {cand} AS SELECT *, FALSE AS _repeat FROM {typed}")
         fold_sql = f"SELECT {', '.join(key + compared + ['source'])} FROM {typed}"
     else:
