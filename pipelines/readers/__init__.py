@@ -28,9 +28,13 @@ class Reader(Protocol):
 
 def all_readers() -> list[Reader]:
     from pipelines.readers.directory import DirectoryReader
+    from pipelines.readers.m365 import M365Reader
     from pipelines.readers.pulso_format import PulsoFormatReader
+    from pipelines.readers.slack import SlackReader
+    from pipelines.readers.stackexchange import StackExchangeReader
+    from pipelines.readers.yammer import YammerReader
 
-    return [DirectoryReader(), PulsoFormatReader()]
+    return [DirectoryReader(), YammerReader(), M365Reader(), SlackReader(), StackExchangeReader(), PulsoFormatReader()]
 
 
 def reader_named(name: str) -> Reader:
