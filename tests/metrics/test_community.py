@@ -1,0 +1,101 @@
+"""Community-manager lists on hand-computed stores (America/Mexico_City = UTC-6)."""
+
+from datetime import date
+
+import pytest
+
+from metrics.registry import compute
+from metrics.scope import Scope
+from metrics.store import connect_read_only
+from tests.metrics.activity_fixture import DIRECTORY, TABLES
+
+WEEK = Scope(date(2026, 3, 2), date(2026, 3, 8))
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    from tests.conftest import build_store
+
+    con = connect_read_only(build_store(tmp_path_factory.mktemp("org"), TABLES, DIRECTORY))
+    yield con
+    con.close()
+
+
+def test_inactive_people(con):
+    # last actions at 03-08: a 03-08, b 03-04, c 03-05, m 03-06, d never; l left, u not eligible, bot excluded
+    frame = compute(con, "inactive_people", WEEK)
+    assert frame["person_id"].to_list() == ["d"] and frame["last_activity"].to_list() == [None]
+    frame = compute(con, "inactive_people", WEEK, days=4)
+    assert frame["person_id"].to_list() == ["d", "b"]
+    b = frame.row(1, named=True)
+    assert (b["name"], b["region"], b["office"], b["manager"], b["last_activity"], b["days_inactive"]) == (
+        "Beto", "Norte", "N1", "Mara", date(2026, 3, 4), 4)
+
+
+def test_incomplete_profiles(con):
+    assert compute(con, "incomplete_profiles", WEEK)["person_id"].to_list() == ["a"]  # l left, others unknown
+    frame = compute(con, "incomplete_profiles", WEEK, threshold=1.5)
+    assert frame["person_id"].to_list() == ["a", "u"]
+    assert frame["region"].to_list() == ["Norte", "(unassigned)"]
+
+
+def test_champions_rank_by_distinct_people_and_reach(con):
+    frame = compute(con, "champions", WEEK)
+    # c: reply from u (unassigned) and like from b (N1); a's reply from b falls the next local day
+    assert frame["person_id"].to_list() == ["c"]
+    row = frame.row(0, named=True)
+    assert (row["distinct_people"], row["offices_reached"], row["regions_reached"],
+            row["replies_received"], row["reactions_received"]) == (2, 2, 2, 1, 1)
+    assert compute(con, "champions", WEEK, min_people=3).is_empty()
+
+
+def test_dormant_people(make_store):
+    def thread(mid, who, when):
+        return {"message_id": mid, "thread_id": mid, "author_id": who, "created_at": when}
+    messages = [
+        # r: 4 contributions in 3 distinct weeks of the history (03-03 .. 05-31), then silence
+        thread("r1", "r", "2026-03-10 18:00:00"), thread("r2", "r", "2026-04-10 18:00:00"),
+        thread("r3", "r", "2026-05-10 18:00:00"), thread("r4", "r", "2026-05-10 19:00:00"),
+        # s: only 2 distinct weeks
+        thread("s1", "s", "2026-04-01 18:00:00"), thread("s2", "s", "2026-04-02 18:00:00"),
+        thread("s3", "s", "2026-05-20 18:00:00"),
+        # t: regular, but active again in the last 30 days (a visit)
+        thread("t1", "t", "2026-03-10 18:00:00"), thread("t2", "t", "2026-04-10 18:00:00"),
+        thread("t3", "t", "2026-05-10 18:00:00"),
+    ]
+    visits = [{"visit_id": "v1", "person_id": "t", "started_at": "2026-06-15 18:00:00"}]
+    people = [{"person_id": p, "display_name": p.upper()} for p in "rst"]
+    con = connect_read_only(make_store({"people": people, "messages": messages, "visits": visits}))
+    frame = compute(con, "dormant_people", Scope(date(2026, 6, 1), date(2026, 6, 30)))
+    assert frame["person_id"].to_list() == ["r"]
+    row = frame.row(0, named=True)
+    assert (row["past_contributions"], row["past_weeks"], row["last_activity"]) == (4, 3, date(2026, 5, 10))
+    assert row["region"] == "(unassigned)"
+    con.close()
+
+
+def test_unanswered_threads(make_store):
+    def msg(mid, who, when, thread=None, **extra):
+        row = {"message_id": mid, "thread_id": thread or mid, "author_id": who, "created_at": when}
+        if thread:
+            row["replied_to_id"] = thread
+        return {**row, **extra}
+    messages = [
+        msg("t1", "a", "2026-03-02 16:00:00"),                      # no reply: open 158 h at 03-09 00:00 local
+        msg("t2", "b", "2026-03-03 16:00:00"),
+        msg("t2r", "b", "2026-03-03 17:00:00", thread="t2"),       # only the author replied: still unanswered
+        msg("t3", "a", "2026-03-04 16:00:00"),
+        msg("t3r", "c", "2026-03-04 17:00:00", thread="t3"),       # answered by c
+        msg("t4", "c", "2026-03-07 16:00:00"),                      # open 38 h only
+        msg("t5", "a", "2026-03-02 16:00:00", is_private="true"),   # private: never listed
+        msg("t6", "a", "2026-03-02 16:00:00", group_id="g2"),       # private group: never listed
+        msg("t7", "a", "2026-03-02 16:00:00", deleted_at="2026-03-03 00:00:00"),  # deleted
+    ]
+    people = [{"person_id": p, "display_name": p.upper()} for p in "abc"]
+    groups = [{"group_id": "g2", "name": "Gerencia", "is_private": "true"}]
+    con = connect_read_only(make_store({"people": people, "groups": groups, "messages": messages}))
+    frame = compute(con, "unanswered_threads", WEEK)
+    assert frame["thread_id"].to_list() == ["t1", "t2"]
+    assert frame["hours_open"].to_list() == [158.0, 134.0]
+    assert compute(con, "unanswered_threads", WEEK, hours=24)["thread_id"].to_list() == ["t1", "t2", "t4"]
+    con.close()
