@@ -1,0 +1,308 @@
+"""Network metrics on the weighted person graph of a scope (networkx).
+
+The graph: one node per scoped person (bots excluded, isolated people included),
+one directed edge per (sender, receiver) pair with the summed weight of their
+interaction events (see ``metrics.graph_build``: replies, mentions, likes and
+generic interactions; both ends in the scope). Edges are aggregated in DuckDB and
+the graph is built from that frame.
+
+The network computations are pure functions of a graph (``centrality_frame``,
+``communities_frame``, ``partition_match``, ``silos_frame``, ``bridges_frame``,
+``summary_row``) so a caller (dashboard) can build ``scope_graph`` once per scope
+and cache it and the results; the registered metrics just chain the two.
+
+Definitions:
+- in/out degree: distinct people who sent to / received from the person;
+  in/out strength: summed weight of those edges.
+- PageRank: weighted (edge weight), damping 0.85 (influencers).
+- betweenness: shortest paths ignoring weights, normalised; estimated from ``k``
+  sampled source nodes (fixed ``seed``) when the graph has more than ``k`` nodes,
+  exact otherwise; the number of sources used is returned (``betweenness_sample_size``).
+- communities: Louvain on the undirected graph (a tie's weight = both directions
+  summed), fixed seed; compared with the formal regions by modularity of each
+  partition and by adjusted Rand index / normalised mutual information.
+- silos: people, and (region, office) pairs, with no tie to anyone outside their office
+  (people with no directory entry are not judged).
+- region bridges: people tied (either direction) to people of other regions, ranked
+  (people with no directory entry neither bridge nor are bridged to).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import networkx as nx
+import polars as pl
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from metrics.graph_build import build_digraph, pair_edges, scoped_people, undirected
+from metrics.registry import Parameter, metric
+from metrics.scope import UNASSIGNED, Scope
+from pulso.config import PulsoConfig, load_config
+
+FACTS = ("people",)
+ANY_FACT = ("messages", "interactions")
+SEED = Parameter("seed", 42, {"es": "Semilla fija del muestreo y de Louvain (resultados repetibles).",
+                              "en": "Fixed seed for sampling and Louvain (repeatable results)."})
+RESOLUTION = Parameter("resolution", 1.0, {"es": "Resolución de Louvain (mayor = comunidades más pequeñas).",
+                                           "en": "Louvain resolution (higher = smaller communities)."})
+KINDS = Parameter("kinds", None, {"es": "Tipos de interacción a usar; vacío = todos.",
+                                  "en": "Interaction kinds to use; empty = all."})
+
+
+def scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None,
+                config: PulsoConfig | None = None) -> nx.DiGraph:
+    """The weighted person DiGraph of a scope (compute once, cache by scope)."""
+    config = config or load_config()
+    return build_digraph(pair_edges(con, scope, config, kinds=kinds), scoped_people(con, scope))
+
+
+def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.DataFrame:
+    """person_id, region, office, role, in/out degree and strength, pagerank, betweenness,
+    betweenness_sample_size (sources used; = nodes when exact)."""
+    n = graph.number_of_nodes()
+    if n == 0:
+        return pl.DataFrame(schema={"person_id": pl.String, "region": pl.String, "office": pl.String,
+                                    "role": pl.String, "in_degree": pl.Int64, "out_degree": pl.Int64,
+                                    "in_strength": pl.Float64, "out_strength": pl.Float64, "pagerank": pl.Float64,
+                                    "betweenness": pl.Float64, "betweenness_sample_size": pl.Int64})
+    pagerank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {v: 1 / n for v in graph}
+    sample = k if k and n > k else n
+    betweenness = nx.betweenness_centrality(graph, k=sample if sample < n else None, seed=seed, normalized=True)
+    in_strength, out_strength = dict(graph.in_degree(weight="weight")), dict(graph.out_degree(weight="weight"))
+    rows = [{
+        "person_id": v, "region": data.get("region"), "office": data.get("office"), "role": data.get("role"),
+        "in_degree": graph.in_degree(v), "out_degree": graph.out_degree(v),
+        "in_strength": float(in_strength[v]), "out_strength": float(out_strength[v]),
+        "pagerank": pagerank[v], "betweenness": betweenness[v], "betweenness_sample_size": sample,
+    } for v, data in graph.nodes(data=True)]
+    return pl.DataFrame(rows).sort(["pagerank", "person_id"], descending=[True, False])
+
+
+def louvain(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0) -> list[set]:
+    """Louvain communities of the undirected graph, largest first (ties by smallest member)."""
+    found = nx.community.louvain_communities(undirected(graph), weight="weight", seed=seed, resolution=resolution)
+    return sorted(found, key=lambda c: (-len(c), min(c)))
+
+
+def communities_frame(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0) -> pl.DataFrame:
+    """person_id, region, office, role, community (0 = largest)."""
+    rows = [{"person_id": v, "region": graph.nodes[v].get("region"), "office": graph.nodes[v].get("office"),
+             "role": graph.nodes[v].get("role"), "community": i}
+            for i, members in enumerate(louvain(graph, seed, resolution)) for v in sorted(members)]
+    return pl.DataFrame(rows, schema={"person_id": pl.String, "region": pl.String, "office": pl.String,
+                                      "role": pl.String, "community": pl.Int64})
+
+
+def region_partition(graph: nx.DiGraph, attribute: str = "region") -> list[set]:
+    groups: dict[object, set] = {}
+    for v, value in graph.nodes(data=attribute):
+        groups.setdefault(value, set()).add(v)
+    return list(groups.values())
+
+
+def partition_match(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0) -> dict:
+    """Modularity of the region partition and of Louvain, and ARI / NMI between the two."""
+    und = undirected(graph)
+    communities = louvain(graph, seed, resolution)
+    regions = region_partition(graph)
+    has_weight = und.size(weight="weight") > 0
+    label_of = {v: i for i, members in enumerate(communities) for v in members}
+    region_of = {v: i for i, members in enumerate(regions) for v in members}
+    nodes = list(und.nodes)
+    return {
+        "nodes": len(nodes), "regions": len(regions), "communities": len(communities),
+        "region_modularity": nx.community.modularity(und, regions, weight="weight") if has_weight else None,
+        "louvain_modularity": nx.community.modularity(und, communities, weight="weight") if has_weight else None,
+        "adjusted_rand_index": adjusted_rand_score([region_of[v] for v in nodes], [label_of[v] for v in nodes])
+        if nodes else None,
+        "normalized_mutual_info": normalized_mutual_info_score([region_of[v] for v in nodes],
+                                                               [label_of[v] for v in nodes]) if nodes else None,
+    }
+
+
+def silos_frame(graph: nx.DiGraph) -> pl.DataFrame:
+    """level (person | office), person_id (null for offices), region, office, role, people, ties_inside.
+
+    Only people / offices whose every tie (either direction) stays inside their own (region, office);
+    isolated people are included (ties_inside = 0)."""
+    und = undirected(graph)
+    home = {v: (d.get("region"), d.get("office")) for v, d in und.nodes(data=True)}
+    rows, offices = [], {}
+    for v, d in und.nodes(data=True):
+        if d.get("office") == UNASSIGNED:
+            continue  # no directory entry: office unknown, cannot be judged
+        inside = sum(1 for u in und[v] if home[u] == home[v])
+        outside = und.degree(v) - inside
+        office = offices.setdefault(home[v], {"people": 0, "outside": 0, "inside": 0})
+        office["people"] += 1
+        office["outside"] += outside
+        office["inside"] += inside
+        if outside == 0:
+            rows.append({"level": "person", "person_id": v, "region": home[v][0], "office": home[v][1],
+                         "role": d.get("role"), "people": 1, "ties_inside": inside})
+    for (region, office), counts in offices.items():
+        if counts["outside"] == 0:
+            rows.append({"level": "office", "person_id": None, "region": region, "office": office, "role": None,
+                         "people": counts["people"], "ties_inside": counts["inside"] // 2})
+    schema = {"level": pl.String, "person_id": pl.String, "region": pl.String, "office": pl.String,
+              "role": pl.String, "people": pl.Int64, "ties_inside": pl.Int64}
+    return pl.DataFrame(rows, schema=schema).sort(["level", "region", "office", "person_id"], nulls_last=True)
+
+
+def bridges_frame(graph: nx.DiGraph, top: int = 50) -> pl.DataFrame:
+    """person_id, region, office, role, regions_reached (other regions tied to), cross_region_ties,
+    cross_region_weight (both directions); ranked by regions reached, then weight."""
+    und = undirected(graph)
+    region = dict(und.nodes(data="region"))
+    reached: dict[str, set] = {}
+    ties: dict[str, int] = {}
+    weight: dict[str, float] = {}
+    for u, v, w in und.edges(data="weight"):
+        if region[u] != region[v] and UNASSIGNED not in (region[u], region[v]):
+            for a, b in ((u, v), (v, u)):
+                reached.setdefault(a, set()).add(region[b])
+                ties[a] = ties.get(a, 0) + 1
+                weight[a] = weight.get(a, 0.0) + w
+    rows = [{"person_id": v, "region": region[v], "office": und.nodes[v].get("office"),
+             "role": und.nodes[v].get("role"), "regions_reached": len(reached[v]), "cross_region_ties": ties[v],
+             "cross_region_weight": float(weight[v])} for v in reached]
+    schema = {"person_id": pl.String, "region": pl.String, "office": pl.String, "role": pl.String,
+              "regions_reached": pl.Int64, "cross_region_ties": pl.Int64, "cross_region_weight": pl.Float64}
+    ranked = pl.DataFrame(rows, schema=schema).sort(
+        ["regions_reached", "cross_region_weight", "person_id"], descending=[True, True, False])
+    return ranked.head(top) if top else ranked
+
+
+def summary_row(graph: nx.DiGraph) -> dict:
+    """nodes (scoped people), active_nodes (with a tie), edges (directed pairs), undirected_edges,
+    density (directed), undirected_density, reciprocity, largest_weak_component,
+    largest_strong_component, average_clustering (undirected, unweighted), triangles."""
+    und = undirected(graph)
+    n = graph.number_of_nodes()
+    return {
+        "nodes": n, "active_nodes": sum(1 for v in graph if graph.degree(v) > 0),
+        "edges": graph.number_of_edges(), "undirected_edges": und.number_of_edges(),
+        "density": nx.density(graph) if n > 1 else 0.0, "undirected_density": nx.density(und) if n > 1 else 0.0,
+        "reciprocity": nx.overall_reciprocity(graph) if graph.number_of_edges() else None,
+        "largest_weak_component": max((len(c) for c in nx.weakly_connected_components(graph)), default=0),
+        "largest_strong_component": max((len(c) for c in nx.strongly_connected_components(graph)), default=0),
+        **_clustering(und),
+    }
+
+
+def _clustering(und: nx.Graph) -> dict:
+    """Average (unweighted) clustering and triangle count from one triangle pass."""
+    triangles = nx.triangles(und)
+    n = und.number_of_nodes()
+    total = 0.0
+    for v, t in triangles.items():
+        d = und.degree(v)
+        if d > 1:
+            total += 2 * t / (d * (d - 1))
+    return {"average_clustering": total / n if n else 0.0, "triangles": sum(triangles.values()) // 3}
+
+
+# ---- registered metrics: build the scope's graph, then one pure computation -------------------------------
+
+def _register(name, es, en, desc_es, desc_en, def_es, def_en, unit, parameters):
+    return metric(name, label={"es": es, "en": en}, description={"es": desc_es, "en": desc_en},
+                  definition={"es": def_es, "en": def_en}, unit=unit, requires=FACTS, requires_any=ANY_FACT,
+                  parameters=parameters, group="network")
+
+
+@_register("network_centrality", "Centralidad en la red", "Network centrality",
+           "Quién recibe y envía más, quién influye (PageRank) y quién conecta (intermediación).",
+           "Who receives and sends most, who influences (PageRank) and who brokers (betweenness).",
+           "Grado y fuerza de entrada/salida, PageRank ponderado e intermediación estimada con k fuentes "
+           "muestreadas (semilla fija) en la red ponderada de personas del alcance.",
+           "In/out degree and strength, weighted PageRank and betweenness estimated from k sampled sources "
+           "(fixed seed) on the scope's weighted person graph.", "table",
+           (Parameter("k", 100, {"es": "Fuentes muestreadas para la intermediación (exacta si hay menos personas).",
+                                 "en": "Sampled sources for betweenness (exact when there are fewer people)."}),
+            SEED, KINDS))
+def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 100, seed: int = 42, kinds=None,
+                       config: PulsoConfig | None = None) -> pl.DataFrame:
+    """See ``centrality_frame``."""
+    return centrality_frame(scope_graph(con, scope, kinds, config), k=k, seed=seed)
+
+
+@_register("network_communities", "Comunidades de la red", "Network communities",
+           "Grupos de personas que interactúan más entre sí (Louvain).",
+           "Groups of people who interact more among themselves (Louvain).",
+           "Comunidades de Louvain (semilla fija) de la red no dirigida ponderada; 0 = la más grande.",
+           "Louvain communities (fixed seed) of the weighted undirected graph; 0 = largest.", "table",
+           (SEED, RESOLUTION, KINDS))
+def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
+                        kinds=None, config: PulsoConfig | None = None) -> pl.DataFrame:
+    """See ``communities_frame``."""
+    return communities_frame(scope_graph(con, scope, kinds, config), seed=seed, resolution=resolution)
+
+
+@_register("community_region_match", "Comunidades frente a regiones", "Communities versus regions",
+           "Si la red real sigue la estructura formal de regiones.",
+           "Whether the real network follows the formal regions.",
+           "Modularidad de la partición por regiones y de Louvain; índice de Rand ajustado e información mutua "
+           "normalizada entre ambas particiones.",
+           "Modularity of the region partition and of Louvain; adjusted Rand index and normalised mutual "
+           "information between the two partitions.", "score", (SEED, RESOLUTION, KINDS))
+def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
+                           kinds=None, config: PulsoConfig | None = None) -> pl.DataFrame:
+    """One row: nodes, regions, communities, region_modularity, louvain_modularity, adjusted_rand_index,
+    normalized_mutual_info (modularities null when the graph has no edge)."""
+    row = partition_match(scope_graph(con, scope, kinds, config), seed=seed, resolution=resolution)
+    return pl.DataFrame([row], schema={"nodes": pl.Int64, "regions": pl.Int64, "communities": pl.Int64,
+                                       "region_modularity": pl.Float64, "louvain_modularity": pl.Float64,
+                                       "adjusted_rand_index": pl.Float64, "normalized_mutual_info": pl.Float64})
+
+
+@_register("silos", "Silos", "Silos",
+           "Personas y oficinas sin ningún vínculo fuera de su oficina.",
+           "People and offices with no tie outside their own office.",
+           "Personas (y oficinas) cuyos vínculos, en cualquier dirección, quedan todos dentro de su oficina; "
+           "incluye a quien no tiene vínculos.",
+           "People (and offices) whose ties, in either direction, all stay inside their office; people with "
+           "no tie at all are included.", "people", (KINDS,))
+def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None,
+          config: PulsoConfig | None = None) -> pl.DataFrame:
+    """See ``silos_frame``."""
+    return silos_frame(scope_graph(con, scope, kinds, config))
+
+
+@_register("region_bridges", "Puentes entre regiones", "Region bridges",
+           "Personas que conectan su región con otras.", "People who connect their region with others.",
+           "Personas con vínculos a otras regiones, ordenadas por regiones alcanzadas y peso de esos vínculos.",
+           "People with ties to other regions, ranked by regions reached and the weight of those ties.", "table",
+           (Parameter("top", 50, {"es": "Cuántas personas mostrar (0 = todas).",
+                                  "en": "How many people to show (0 = all)."}), KINDS))
+def region_bridges(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 50, kinds=None,
+                   config: PulsoConfig | None = None) -> pl.DataFrame:
+    """See ``bridges_frame``."""
+    return bridges_frame(scope_graph(con, scope, kinds, config), top=top)
+
+
+@_register("graph_summary", "Resumen de la red", "Network summary",
+           "Tamaño, densidad, componentes, agrupamiento y triángulos de la red, por periodo.",
+           "Size, density, components, clustering and triangles of the network, per period.",
+           "Por periodo de la granularidad: personas, personas con vínculos, aristas dirigidas y no dirigidas, "
+           "densidad, reciprocidad, mayores componentes débil y fuerte, agrupamiento medio y triángulos.",
+           "Per bucket of the granularity: people, people with ties, directed and undirected edges, density, "
+           "reciprocity, largest weakly and strongly connected components, average clustering and triangles.",
+           "table", (Parameter("by_period", True, {
+               "es": "Una fila por periodo (sin fecha no cuenta) o una sola fila para todo el alcance.",
+               "en": "One row per period (undated interactions left out) or one row for the whole scope."}), KINDS))
+def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None,
+                  config: PulsoConfig | None = None) -> pl.DataFrame:
+    """Columns: period (DATE bucket start; null for by_period=False) and the keys of ``summary_row``."""
+    config = config or load_config()
+    people = scoped_people(con, scope)
+    if not by_period:
+        rows = [{"period": None, **summary_row(build_digraph(pair_edges(con, scope, config, kinds=kinds), people))}]
+    else:
+        edges = pair_edges(con, scope, config, kinds=kinds, by_period=True)
+        rows = [{"period": period, **summary_row(build_digraph(part, people))}
+                for (period,), part in edges.sort("period").group_by("period", maintain_order=True)]
+    schema = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64, "edges": pl.Int64,
+              "undirected_edges": pl.Int64, "density": pl.Float64, "undirected_density": pl.Float64,
+              "reciprocity": pl.Float64, "largest_weak_component": pl.Int64, "largest_strong_component": pl.Int64,
+              "average_clustering": pl.Float64, "triangles": pl.Int64}
+    return pl.DataFrame(rows, schema=schema)
