@@ -18,11 +18,11 @@ import duckdb
 import polars as pl
 
 from metrics.periods import (
-    ACTION, CONTRIBUTION, buckets, eligible_condition, pct_change, people_cte, query, rows, store_timezone, utc_bounds,
+    ACTION, CONTRIBUTION, buckets, eligible_condition, pct_change, people_cte, query, rows, utc_bounds,
 )
 from metrics.registry import Parameter, metric
 from metrics.scope import Scope
-from metrics.store import available_facts
+from metrics.store import available_facts, org_timezone
 
 EVENT_FACTS = ("messages", "reactions", "visits")
 
@@ -97,7 +97,7 @@ def _period_values(con: duckdb.DuckDBPyConnection, scope: Scope, tz: str) -> dic
 )
 def kpi_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """kpi, value, previous_value, change_pct, unit, available (False → show "no disponible", values null)."""
-    tz = store_timezone(con)
+    tz = org_timezone(con)
     facts = available_facts(con)
     now, before = _period_values(con, scope, tz), _period_values(con, scope.previous(), tz)
     out = []
@@ -258,14 +258,14 @@ def adoption_by(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "region"
 )
 def group_participation(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """group_id, group_name, members, contributors, participation."""
-    tz = store_timezone(con)
+    tz = org_timezone(con)
     sp, params = people_cte(scope)
     group_cond, group_params = scope.message_group_filter("g")
     lo, hi = utc_bounds(tz, scope.start, scope.end)
     likes = ""
     like_params: list = []
     if "reactions" in available_facts(con):
-        likes = (f"UNION SELECT m.group_id, r.person_id FROM reactions r JOIN messages m USING (message_id) "
+        likes = ("UNION SELECT m.group_id, r.person_id FROM reactions r JOIN messages m USING (message_id) "
                  "WHERE coalesce(r.created_at, m.created_at) >= ? AND coalesce(r.created_at, m.created_at) < ?")
         like_params = [lo, hi]
     return query(con, f"""

@@ -12,8 +12,9 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from metrics.store import org_timezone
 from metrics.periods import (
-    ACTION, CONTRIBUTION, eligible_condition, local, people_cte, query, store_timezone, utc_bounds,
+    ACTION, CONTRIBUTION, eligible_condition, local, people_cte, query, utc_bounds,
 )
 from metrics.registry import Parameter, metric
 from metrics.scope import Scope
@@ -132,7 +133,7 @@ def incomplete_profiles(con: duckdb.DuckDBPyConnection, scope: Scope, threshold:
 def champions(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 50, min_people: int = 2) -> pl.DataFrame:
     """person_id, name, region, office, role, manager, last_activity, distinct_people, offices_reached,
     regions_reached, replies_received, reactions_received."""
-    tz = store_timezone(con)
+    tz = org_timezone(con)
     sp, params = people_cte(scope)
     lo, hi = utc_bounds(tz, scope.start, scope.end)
     has_reactions = bool(con.execute("SELECT count(*) FROM source_facts WHERE fact = 'reactions'").fetchall()[0][0])
@@ -180,7 +181,7 @@ def champions(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 50, min_p
 def unanswered_threads(con: duckdb.DuckDBPyConnection, scope: Scope, hours: float = 48) -> pl.DataFrame:
     """thread_id, group_id, title, author_id, name, region, office, role, created_local (local time),
     hours_open (at the period's end). Authors are the scope's people; group filter applies to the thread."""
-    tz = store_timezone(con)
+    tz = org_timezone(con)
     sp, params = people_cte(scope)
     group_cond, group_params = scope.message_group_filter("m")
     return query(con, f"""

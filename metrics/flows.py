@@ -22,7 +22,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from metrics.graph_build import events_sql, frame, normalize_kinds, org_timezone, ranks_values
+from metrics.graph_build import events_sql, frame, normalize_kinds, ranks_values
+from metrics.store import org_timezone
 from metrics.registry import Parameter, metric
 from metrics.scope import UNASSIGNED, Scope
 from pulso.config import PulsoConfig, load_config
@@ -57,7 +58,7 @@ def _kind_filter(kinds) -> tuple[str, list]:
 def interaction_edges(con: duckdb.DuckDBPyConnection, scope: Scope, config: PulsoConfig | None = None) -> pl.DataFrame:
     """Columns: source_person_id, target_person_id, kind, weight, events, first_at, last_at (UTC)."""
     config = config or load_config()
-    sql, params = events_sql(scope, org_timezone(con, config))
+    sql, params = events_sql(scope, org_timezone(con))
     return frame(con, 
         f"""SELECT src AS source_person_id, dst AS target_person_id, kind, sum(weight) AS weight,
                    count(*) AS events, min(ts) AS first_at, max(ts) AS last_at
@@ -73,14 +74,14 @@ def interaction_edges(con: duckdb.DuckDBPyConnection, scope: Scope, config: Puls
 def self_interactions(con: duckdb.DuckDBPyConnection, scope: Scope, config: PulsoConfig | None = None) -> pl.DataFrame:
     """Columns: kind, count (events), weight."""
     config = config or load_config()
-    sql, params = events_sql(scope, org_timezone(con, config), self_only=True)
+    sql, params = events_sql(scope, org_timezone(con), self_only=True)
     return frame(con, f"SELECT kind, count(*) AS count, sum(weight) AS weight FROM ({sql}) GROUP BY kind ORDER BY kind",
                        params)
 
 
 def _attributed_edges_sql(con, scope: Scope, config: PulsoConfig, key_sql: str, kinds) -> tuple[str, list]:
     """Edges aggregated per (key, sender, receiver) joined with both ends' rank, office, region and chain."""
-    sql, params = events_sql(scope, org_timezone(con, config))
+    sql, params = events_sql(scope, org_timezone(con))
     kind_sql, kind_params = _kind_filter(kinds)
     query = f"""
         WITH RECURSIVE chain(person_id, ancestor_id, depth) AS (

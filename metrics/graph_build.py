@@ -27,6 +27,7 @@ import duckdb
 import networkx as nx
 import polars as pl
 
+from metrics.store import org_timezone
 from metrics.scope import Scope
 from pulso.config import PulsoConfig, load_config
 
@@ -79,12 +80,6 @@ def events_sql(scope: Scope, timezone: str, both_in_scope: bool = False, self_on
     return sql, params
 
 
-def org_timezone(con: duckdb.DuckDBPyConnection, config: PulsoConfig) -> str:
-    """The store's organisation time zone (store_info), else the configuration's."""
-    rows = con.execute("SELECT value FROM store_info WHERE key = 'timezone'").fetchall()
-    return rows[0][0] if rows else config.timezone
-
-
 def ranks_values(config: PulsoConfig) -> list:
     """Parameters for ``SELECT unnest(?) AS role, unnest(?) AS rank`` (rank 1 = top)."""
     roles = list(config.hierarchy.roles)
@@ -108,7 +103,7 @@ def pair_edges(con: duckdb.DuckDBPyConnection, scope: Scope, config: PulsoConfig
     the bucket of scope.granularity; events without a time are then left out).
     """
     config = config or load_config()
-    sql, params = events_sql(scope, org_timezone(con, config), both_in_scope=True)
+    sql, params = events_sql(scope, org_timezone(con), both_in_scope=True)
     kind_clause = ""
     kinds = normalize_kinds(kinds)
     if kinds:

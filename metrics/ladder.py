@@ -25,7 +25,8 @@ from datetime import timedelta
 import duckdb
 import polars as pl
 
-from metrics.periods import ACTION, CONTRIBUTION, eligible_condition, people_cte, query, store_timezone, utc_bounds
+from metrics.store import org_timezone
+from metrics.periods import ACTION, CONTRIBUTION, eligible_condition, people_cte, query, utc_bounds
 from metrics.registry import Parameter, metric
 from metrics.scope import Scope
 
@@ -61,7 +62,7 @@ def ladder_frame(con: duckdb.DuckDBPyConnection, scope: Scope, regular_weeks: in
                  enthusiast_people: int = 5) -> pl.DataFrame:
     """person_id, name, region, office, role, stage — one row per person on the ladder."""
     sp, params = people_cte(scope)
-    tz = store_timezone(con)
+    tz = org_timezone(con)
     window = list(utc_bounds(tz, scope.end - timedelta(days=7 * int(enthusiast_window) - 1), scope.end))
     wide = max(int(regular_window), int(enthusiast_window))
     need_weeks = math.ceil(float(enthusiast_share) * int(enthusiast_window) - 1e-9)

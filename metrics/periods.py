@@ -25,7 +25,6 @@ from metrics.scope import Scope
 
 ACTION = "(threads_started + replies + likes_given + visits) > 0"
 CONTRIBUTION = "(threads_started + replies + likes_given) > 0"
-DEFAULT_TIMEZONE = "America/Mexico_City"
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
@@ -35,11 +34,6 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
     return con.execute(sql, params or []).fetchall()
-
-
-def store_timezone(con: duckdb.DuckDBPyConnection) -> str:
-    found = rows(con, "SELECT value FROM store_info WHERE key = 'timezone'")
-    return found[0][0] if found else DEFAULT_TIMEZONE
 
 
 def local(column: str) -> str:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from metrics.graph_build import frame, org_timezone, ranks_values
+from metrics.graph_build import frame, ranks_values
+from metrics.store import org_timezone
 from metrics.registry import Parameter, metric
 from metrics.scope import Scope
 from pulso.config import PulsoConfig, load_config
@@ -64,7 +65,7 @@ def leadership_responsiveness(con: duckdb.DuckDBPyConnection, scope: Scope, lead
     rank = config.hierarchy.rank(leader_role)
     if rank is None:
         raise ValueError(f"role {leader_role!r} is not in the configured hierarchy")
-    threads_sql, params = _threads_sql(scope, org_timezone(con, config))
+    threads_sql, params = _threads_sql(scope, org_timezone(con))
     return frame(con, 
         f"""
         WITH ranks AS (SELECT unnest(?) AS role, unnest(?) AS rank),
@@ -101,7 +102,7 @@ def silent_leaders(con: duckdb.DuckDBPyConnection, scope: Scope, min_threads: in
     """Columns: person_id, display_name, region, office, role, reports (distinct reports who started
     threads), report_threads. Only leaders with report_threads >= min_threads and no reply."""
     config = config or load_config()
-    threads_sql, params = _threads_sql(scope, org_timezone(con, config))
+    threads_sql, params = _threads_sql(scope, org_timezone(con))
     return frame(con, 
         f"""
         WITH threads AS ({threads_sql}),

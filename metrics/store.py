@@ -16,7 +16,10 @@ def connect_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise StoreMissing(f"{path}: no Pulso store here yet; load one with `pulso ingest EXPORT --db {path}`")
     con = duckdb.connect(str(path), read_only=True)
-    con.execute("SET enable_progress_bar = false").fetchall()
+    try:
+        con.execute("SET enable_progress_bar = false").fetchall()
+    except duckdb.InvalidInputException:
+        pass  # inside Jupyter without ipywidgets DuckDB refuses any progress-bar setting
     con.execute("SET TimeZone = 'UTC'").fetchall()
     return con
 
@@ -28,3 +31,16 @@ def available_facts(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def store_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT key, value FROM store_info").fetchall())
+
+
+def org_timezone(con: duckdb.DuckDBPyConnection, override: str | None = None) -> str:
+    """The time zone days and hours are computed in: ``override`` if given, else the one
+    the store was published with, else the configured one."""
+    if override:
+        return override
+    found = con.execute("SELECT value FROM store_info WHERE key = 'timezone'").fetchall()
+    if found:
+        return found[0][0]
+    from pulso.config import load_config
+
+    return load_config().timezone

@@ -81,8 +81,20 @@ def build_person_day_activity(con: duckdb.DuckDBPyConnection, timezone: str) -> 
     )
 
 
+def build_person_week_activity(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
+    """``person_week_activity``: person_id, week_start (local Monday) for every week in which the person took
+    an action (thread, reply, like given or visit), from ``person_day_activity``. Used by activity_alerts."""
+    run(con, """
+        CREATE OR REPLACE TABLE person_week_activity AS
+        SELECT person_id, CAST(day - CAST(isodow(day) - 1 AS INTEGER) AS DATE) AS week_start
+        FROM person_day_activity WHERE (threads_started + replies + likes_given + visits) > 0
+        GROUP BY ALL
+        """, [])
+
+
 ROLLUPS: dict[str, Callable[[duckdb.DuckDBPyConnection, str], None]] = {
     "person_day_activity": build_person_day_activity,
+    "person_week_activity": build_person_week_activity,
 }
 
 

@@ -18,6 +18,9 @@ COMMANDS = (
     "pulso.commands.ingest",
     "pulso.commands.serve",
     "pulso.commands.schema",
+    "pulso.commands.sample",
+    "pulso.commands.metric",
+    "pulso.commands.report",
 )
 
 DEFAULT_DB = Path("data/pulso.duckdb")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 
 from pipelines.errors import IngestError
 from pipelines.readers.files import (

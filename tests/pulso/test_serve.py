@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 from pulso.commands.serve import STREAMLIT_CONFIG, streamlit_flags
 

@@ -1,0 +1,106 @@
+"""``python -m bench.run``: generate the scalable sample, measure, print and save a table.
+
+Examples:
+    python -m bench.run --events 1000000                # ingest + metrics + flows + dashboard at 1M events
+    python -m bench.run --events 10000000 --runs 3      # the 10M figures of docs/performance.md
+    python -m bench.run --events 1000000 --only ingest  # one part
+Results go to bench/results/<date>-<events>.json and are printed as tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench.measure import table
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+PARTS = ("ingest", "metrics", "flows", "dashboard")
+FORMATS = ("csv", "csv.gz", "parquet")
+
+
+def machine() -> dict:
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cores": os.cpu_count(), "memory_gib": round(memory_gb, 1), "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+def ensure_sample(people: int, events: int, file_format: str, seed: int) -> Path:
+    """The generated sample's folder: ``export/`` (Pulso files) and ``directory.csv``."""
+    from pipelines.sample import generate_sample
+
+    out = DATA / f"{people}p-{events}e-{file_format}"
+    marker = out / ".complete"
+    if not marker.exists():
+        if out.exists():
+            shutil.rmtree(out)
+        start = time.perf_counter()
+        generate_sample(out, people=people, events=events, seed=seed, file_format=file_format)
+        marker.write_text(f"{time.perf_counter() - start:.1f} s\n")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median, min, max)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts: {', '.join(PARTS)}")
+    parser.add_argument("--formats", default=",".join(FORMATS))
+    args = parser.parse_args(argv)
+    parts = args.only.split(",")
+    work = DATA / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict = {"machine": machine(), "people": args.people, "events": args.events, "runs": args.runs,
+                     "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    csv_export = ensure_sample(args.people, args.events, "csv", args.seed)
+    store = work / f"store-{args.events}.duckdb"
+    if "ingest" in parts:
+        from bench.ingest_bench import bench_ingest
+
+        rows = []
+        for file_format in args.formats.split(","):
+            export = ensure_sample(args.people, args.events, file_format, args.seed)
+            rows += bench_ingest(export / "export", work, args.runs, file_format)
+        results["ingest"] = rows
+        print(table(rows, ["name", "median_s", "min_s", "max_s", "rows_per_s", "mb_per_s", "peak_rss_mb",
+                           "ratio_to_floor"]))
+    if not store.exists() or "ingest" in parts:
+        from pipelines.ingest import ingest
+
+        store.unlink(missing_ok=True)
+        ingest([csv_export / "export", csv_export / "directory.csv"], store)
+    if "metrics" in parts:
+        from bench.metrics_bench import bench_metrics
+
+        results["metrics"] = bench_metrics(store, args.runs)
+        print(table(results["metrics"], ["metric", "rows", "cold_s", "warm_median_s", "warm_max_s", "floor_s",
+                                         "ratio_to_floor", "note"]))
+    if "flows" in parts:
+        from bench.flows_bench import bench_flows
+
+        results["flows"] = bench_flows(store, args.runs)
+        print(table(results["flows"], ["step", "median_s", "min_s", "max_s", "note"]))
+    if "dashboard" in parts:
+        from bench.dashboard_bench import bench_dashboard
+
+        results["dashboard"] = bench_dashboard(store, args.runs)
+        print(table(results["dashboard"], ["page", "first_render_s", "filter_change_s", "peak_rss_mb"]))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{datetime.now(timezone.utc):%Y%m%d}-{args.events}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"saved {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

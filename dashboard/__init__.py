@@ -1,0 +1,1 @@
+"""Pulso's Streamlit dashboard: renders metric frames; never writes the store."""

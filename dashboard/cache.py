@@ -1,0 +1,124 @@
+"""All of the dashboard's caching, in one place.
+
+* The read-only connection is a ``st.cache_resource`` keyed by the store
+  file's path; it remembers the file's (mtime, inode) and, when a new store
+  has been published over it (``os.replace``), closes the old connection
+  before opening the new one (DuckDB would otherwise keep serving the replaced
+  file to this process).
+* Metric frames are ``st.cache_data`` keyed by the store version (path, mtime,
+  inode) + metric name + scope + parameters, so a heavy metric (network,
+  topics) is computed once per store and view, never per page render.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from metrics.registry import compute, load_all_metrics
+from metrics.scope import Scope
+from metrics.store import connect_read_only
+
+
+@dataclass
+class _Pool:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    open: dict[str, tuple[tuple[int, int], duckdb.DuckDBPyConnection]] = field(default_factory=dict)
+
+
+@st.cache_resource(show_spinner=False)
+def _pool() -> _Pool:
+    return _Pool()
+
+
+def store_version(path: str | Path) -> str:
+    """``path|mtime_ns|inode``: changes whenever a new store is published at ``path``."""
+    stat = os.stat(path)
+    return f"{Path(path).resolve()}|{stat.st_mtime_ns}|{stat.st_ino}"
+
+
+def connection(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A cursor on the (cached) read-only connection to the current store at ``path``.
+
+    Each call returns its own cursor so Streamlit's session threads never share one statement stream.
+    """
+    path = str(Path(path).resolve())
+    stat = os.stat(path)  # raises FileNotFoundError when there is no store: callers say so
+    key = (stat.st_mtime_ns, stat.st_ino)
+    pool = _pool()
+    with pool.lock:
+        current = pool.open.get(path)
+        if current is None or current[0] != key:
+            if current is not None:
+                current[1].close()
+            pool.open[path] = (key, connect_read_only(path))
+        cursor = pool.open[path][1].cursor()
+    cursor.execute("SET enable_progress_bar = false").fetchall()
+    cursor.execute("SET TimeZone = 'UTC'").fetchall()
+    return cursor
+
+
+@st.cache_data(show_spinner=False, max_entries=1000)
+def _metric_frame(version: str, name: str, scope: Scope, params: tuple) -> pl.DataFrame:
+    path = version.split("|", 1)[0]
+    con = connection(path)
+    try:
+        return compute(con, name, scope, **dict(params))
+    finally:
+        con.close()
+
+
+def metric_frame(db: str | Path, name: str, scope: Scope, **params) -> pl.DataFrame:
+    """``compute(con, name, scope, **params)`` cached per store version; raises what ``compute`` raises."""
+    return _metric_frame(store_version(db), name, scope, tuple(sorted(params.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=200)
+def _overview(version: str, function_name: str) -> object:
+    import metrics.store_overview as overview
+
+    con = connection(version.split("|", 1)[0])
+    try:
+        return getattr(overview, function_name)(con)
+    finally:
+        con.close()
+
+
+def overview(db: str | Path, function_name: str):
+    """A ``metrics.store_overview`` function's result, cached per store version."""
+    return _overview(store_version(db), function_name)
+
+
+@st.cache_resource(show_spinner=False)
+def registry() -> dict:
+    """The metric registry (every metric module imported once)."""
+    return load_all_metrics()
+
+
+@st.cache_data(show_spinner=False, max_entries=50)
+def _network_figure(version: str, scope: Scope, level: str, lang: str, title: str):
+    from dashboard import charts
+
+    path = version.split("|", 1)[0]
+    edges = metric_frame(path, "interaction_edges", scope)
+    try:
+        people = metric_frame(path, "network_communities", scope)
+    except Exception:  # colouring by community is optional
+        people = metric_frame(path, "participation_ladder", scope)
+    nodes, links = charts.aggregate_edges(edges, people, level)
+    if level == "person" and "community" in people.columns:
+        nodes = nodes.join(people.select(pl.col("person_id").alias("node"),
+                                         pl.col("community").cast(pl.String)), on="node", how="left")
+        return charts.network(nodes, links, lang, title, color="community")
+    return charts.network(nodes, links, lang, title, color="region")
+
+
+def network_figure(db: str | Path, scope: Scope, level: str, lang: str, title: str):
+    """The network drawing (layout included) cached per store version, scope and level."""
+    return _network_figure(store_version(db), scope, level, lang, title)

@@ -1,0 +1,150 @@
+"""The period report: one self-contained HTML file (plotly.js inlined once, no CDN).
+
+``build_report(frame, scope, lang, registry)`` renders; it reads only metric
+frames through ``frame(name, **params)`` (the dashboard passes its cache, the
+``pulso report`` command passes ``metrics.registry.compute``). A metric that
+cannot be computed shows as a sentence saying so, never as zero.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import polars as pl
+
+from dashboard import charts
+from dashboard.i18n import column_label, fmt_change, fmt_date, fmt_datetime, fmt_number, fmt_value, t
+from metrics.registry import FactsNotAvailable
+from metrics.scope import Scope
+
+# the KPI cards shown on the Resumen page and in the report, in order
+CARDS = ("active_accounts", "adoption", "threads_started", "replies", "likes", "visits", "median_minutes_per_active")
+
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+h1{margin-bottom:.2rem} .sub{color:#666;margin-top:0}
+.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:.8rem;margin:1rem 0}
+.card{border:1px solid #ddd;border-radius:8px;padding:.7rem}
+.card .k{color:#555;font-size:.9rem} .card .v{font-size:1.7rem;font-weight:600} .up{color:#1a7f37} .down{color:#c62828}
+table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0 1.5rem}
+th,td{border-bottom:1px solid #eee;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f6f6} .na{color:#777;font-style:italic} .def{color:#666;font-size:.8rem}
+"""
+
+
+class _Figures:
+    """Turns figures into HTML divs; plotly.js is inlined with the first one only."""
+
+    def __init__(self) -> None:
+        self.first = True
+
+    def __call__(self, fig) -> str:
+        out = fig.to_html(full_html=False, include_plotlyjs=self.first, config={"displaylogo": False})
+        self.first = False
+        return out
+
+
+def _get(frame: Callable[..., pl.DataFrame], name: str, lang: str, label: str, **params) -> pl.DataFrame | str:
+    """The frame, or an HTML sentence explaining why there is none."""
+    try:
+        data = frame(name, **params)
+    except FactsNotAvailable as exc:
+        return f'<p class="na">{html.escape(t("not_available", lang, label=label, missing=", ".join(sorted(exc.missing))))}</p>'
+    except KeyError:
+        return f'<p class="na">{html.escape(t("not_registered", lang, name=name))}</p>'
+    except Exception as exc:  # noqa: BLE001 - one failing metric must not lose the whole report
+        return f'<p class="na">{html.escape(t("failed", lang, label=label, error=str(exc).splitlines()[0][:200]))}</p>'
+    if data.is_empty():
+        return f'<p class="na">{html.escape(t("empty", lang, label=label))}</p>'
+    return data
+
+
+def _cell(value, lang: str) -> str:
+    if isinstance(value, datetime):
+        return fmt_datetime(value, lang)
+    if hasattr(value, "isoformat"):
+        return fmt_date(value, lang)
+    if isinstance(value, float):
+        return fmt_number(value, lang, 2 if abs(value) < 10 and not value.is_integer() else None)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return fmt_number(value, lang)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def html_table(data: pl.DataFrame, lang: str, limit: int = 30) -> str:
+    head = "".join(f"<th>{html.escape(column_label(c, lang))}</th>" for c in data.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v, lang))}</td>" for v in row) + "</tr>"
+                   for row in data.head(limit).iter_rows())
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cards(data: pl.DataFrame, lang: str) -> str:
+    rows = {r["kpi"]: r for r in data.iter_rows(named=True)}
+    out = []
+    for kpi in (k for k in CARDS if k in rows):
+        r = rows[kpi]
+        value = fmt_value(r["value"], r["unit"], lang) if r["available"] else t("na", lang)
+        change = fmt_change(r["change_pct"], lang) if r["available"] else None
+        css = "" if change is None else ("up" if r["change_pct"] >= 0 else "down")
+        out.append(f'<div class="card"><div class="k">{html.escape(t(kpi, lang))}</div><div class="v">{value}</div>'
+                   f'<div class="{css}">{html.escape(change or "")} {html.escape(t("vs_previous", lang)) if change else ""}'
+                   f"</div></div>")
+    return f'<div class="cards">{"".join(out)}</div>'
+
+
+def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, registry: dict) -> str:
+    """The report for ``scope`` in ``lang`` as one HTML document."""
+    fig = _Figures()
+
+    def label(name: str) -> str:
+        return registry[name].label[lang] if name in registry else name
+
+    def definition(name: str) -> str:
+        return f'<p class="def">{html.escape(registry[name].definition[lang])}</p>' if name in registry else ""
+
+    parts = [f"<h1>{html.escape(t('report_title', lang))}</h1>",
+             f'<p class="sub">{fmt_date(scope.start, lang)} – {fmt_date(scope.end, lang)} · '
+             f'{html.escape(t("report_generated", lang, when=fmt_datetime(datetime.now(timezone.utc).replace(tzinfo=None), lang)))} (UTC)</p>']
+    filters = [f"{t(k, lang)}: {', '.join(v)}" for k, v in (("region", scope.regions), ("office", scope.offices),
+                                                          ("role", scope.roles), ("group", scope.groups)) if v]
+    if filters:
+        parts.append(f'<p class="sub">{html.escape(" · ".join(filters))}</p>')
+
+    parts.append(f"<h2>{html.escape(t('kpis', lang))}</h2>")
+    kpis = _get(frame, "kpi_summary", lang, label("kpi_summary"))
+    parts.append(kpis if isinstance(kpis, str) else _cards(kpis, lang) + definition("kpi_summary"))
+
+    events = _get(frame, "campaign_calendar", lang, label("campaign_calendar"))
+    events = events if isinstance(events, pl.DataFrame) else None
+    parts.append(f"<h2>{html.escape(t('trends', lang))}</h2>")
+    daily = _get(frame, "daily_actives", lang, label("daily_actives"))
+    parts.append(daily if isinstance(daily, str) else fig(charts.lines(
+        daily, "day", {"dau": t("dau", lang), "wau": t("wau", lang), "mau": t("mau", lang)}, label("daily_actives"),
+        lang, t("people", lang), events)))
+
+    parts.append(f"<h2>{html.escape(t('adoption_region', lang))}</h2>")
+    adoption = _get(frame, "adoption_by", lang, label("adoption_by"), by="region")
+    parts.append(adoption if isinstance(adoption, str) else fig(charts.ranked_bars(
+        adoption, "segment", "adoption", t("adoption_region", lang), lang, t("adoption", lang), ratio=True))
+        + html_table(adoption, lang))
+
+    for name, title, columns in (
+            ("top_posts", "top_posts", ("created_local", "author", "group_name", "title", "likes", "replies")),
+            ("campaign_impact", "campaigns", None), ("activity_alerts", "alerts", None)):
+        parts.append(f"<h2>{html.escape(t(title, lang))}</h2>")
+        data = _get(frame, name, lang, label(name))
+        if isinstance(data, str):
+            parts.append(data)
+        else:
+            if columns:
+                data = data.select([c for c in columns if c in data.columns])
+            parts.append(html_table(data, lang) + definition(name))
+
+    body = "\n".join(parts)
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>{html.escape(t('report_title', lang))} {scope.start.isoformat()}</title>"
+            f"<style>{STYLE}</style></head><body>{body}</body></html>")
