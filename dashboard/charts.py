@@ -13,7 +13,7 @@ import networkx as nx
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.i18n import WEEKDAYS, fmt_date, stage_label, t
+from dashboard.i18n import WEEKDAYS, fmt_date, stage_label, t, value_label
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd")
@@ -95,7 +95,7 @@ def ladder_funnel(counts: pl.DataFrame, lang: str, title: str) -> go.Figure:
     by_stage = dict(zip(data["stage"].to_list(), data["people"].to_list()))
     stages = [s for s in LADDER if s in by_stage] + [s for s in by_stage if s not in LADDER]
     fig = go.Figure(go.Funnel(y=[stage_label(s, lang) for s in stages], x=[by_stage[s] for s in stages],
-                              textinfo="value+percent initial"))
+                              textinfo="value+percent total"))
     return _layout(fig, title, None, None)
 
 
@@ -129,13 +129,16 @@ def sankey(frame: pl.DataFrame, lang: str, title: str) -> go.Figure:
     """Role -> role flow; senders on the left, receivers on the right, ordered by hierarchy rank."""
     senders = frame.select("source_label", "source_rank").unique().sort("source_rank")["source_label"].to_list()
     receivers = frame.select("target_label", "target_rank").unique().sort("target_rank")["target_label"].to_list()
-    nodes = [f"{s} ▸" for s in senders] + [f"▸ {r}" for r in receivers]
+    nodes = [value_label(s, lang) for s in senders] + [value_label(r, lang) for r in receivers]
     index = {("s", s): i for i, s in enumerate(senders)} | {("r", r): len(senders) + i for i, r in enumerate(receivers)}
+    x = [0.001] * len(senders) + [0.999] * len(receivers)
+    y = [(i + 0.5) / len(senders) for i in range(len(senders))] + [(i + 0.5) / len(receivers) for i in range(len(receivers))]
     fig = go.Figure(go.Sankey(
-        node={"label": nodes, "pad": 14},
+        arrangement="fixed",
+        node={"label": nodes, "pad": 18, "thickness": 16, "x": x, "y": y},
         link={"source": [index[("s", s)] for s in frame["source_label"]],
               "target": [index[("r", r)] for r in frame["target_label"]], "value": frame["value"].to_list()}))
-    return _layout(fig, title, height=420)
+    return _layout(fig, title, height=520)
 
 
 def matrix(frame: pl.DataFrame, row: str, column: str, value: str, title: str, lang: str, x_title: str,
@@ -144,7 +147,8 @@ def matrix(frame: pl.DataFrame, row: str, column: str, value: str, title: str, l
     cols = sorted(set(frame[column].to_list()))
     cell = {(a, b): v for a, b, v in zip(frame[row], frame[column], frame[value])}
     z = [[cell.get((a, b), 0) for b in cols] for a in rows]
-    fig = go.Figure(go.Heatmap(z=z, x=cols, y=rows, colorscale="Blues", texttemplate="%{z:,.0f}",
+    fig = go.Figure(go.Heatmap(z=z, x=[value_label(c, lang) for c in cols], y=[value_label(r, lang) for r in rows],
+                               colorscale="Blues", texttemplate="%{z:,.0f}",
                                hovertemplate="%{y} → %{x}: %{z:,.0f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, x_title, y_title, height=max(320, 30 * len(rows) + 120))
@@ -197,7 +201,7 @@ def network(nodes: pl.DataFrame, edges: pl.DataFrame, lang: str, title: str, col
         part = nodes.filter(pl.col(color).fill_null("?") == value)
         sizes = part["size"].to_list() if "size" in part.columns else [1] * part.height
         fig.add_trace(go.Scatter(
-            x=[pos[n][0] for n in part["node"]], y=[pos[n][1] for n in part["node"]], mode="markers", name=str(value),
+            x=[pos[n][0] for n in part["node"]], y=[pos[n][1] for n in part["node"]], mode="markers", name=str(value_label(value, lang)),
             marker={"size": [6 + 3 * math.sqrt(s) for s in sizes], "color": PALETTE[i % len(PALETTE)],
                     "line": {"width": 0.5, "color": "#fff"}},
             text=[str(n) for n in part["node"]], hovertemplate="%{text}<extra>" + str(value) + "</extra>"))

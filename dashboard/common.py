@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard import cache
 from dashboard.i18n import column_label, fmt_change, fmt_value, t
 from metrics.registry import FactsNotAvailable
-from metrics.scope import Scope
+from metrics.scope import UNASSIGNED, Scope
 
 log = logging.getLogger("pulso.dashboard")
 CONTEXT_KEY = "_pulso_context"
@@ -65,8 +65,10 @@ def explain(name: str, lang: str) -> None:
             st.markdown(f"- `{p.name}` = `{p.default}`: {p.description[lang]}")
 
 
-def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool = False, **params) -> pl.DataFrame | None:
-    """The metric frame for ``scope`` (default: the page's), or None after an explanatory message."""
+def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool = False,
+          empty_message: str | None = None, **params) -> pl.DataFrame | None:
+    """The metric frame for ``scope`` (default: the page's), or None after an explanatory message
+    (``empty_message`` replaces the generic one when an empty result is good news, e.g. no alerts)."""
     lang = ctx.lang
     scope = scope or ctx.scope
     if scope is None:
@@ -88,7 +90,9 @@ def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool
         st.warning(t("failed", lang, label=label(name, lang), error=str(exc).splitlines()[0][:200]))
         return None
     if frame.is_empty():
-        if not quiet_empty:
+        if empty_message:
+            st.success(empty_message)
+        elif not quiet_empty:
             st.info(t("empty", lang, label=label(name, lang)))
         return None
     return frame
@@ -112,14 +116,56 @@ def csv_button(frame: pl.DataFrame, file_name: str, lang: str, key: str) -> None
     st.download_button(t("download_csv", lang), flat.write_csv(), file_name=file_name, mime="text/csv", key=key)
 
 
+PERCENT_COLUMNS = {"adoption", "previous_adoption", "share", "reply_rate", "participation", "stickiness",
+                   "top1_share", "top10_share", "rate"}
+
+
+def is_percent_column(name: str) -> bool:
+    return name in PERCENT_COLUMNS or name.endswith(("_share", "_rate"))
+
+
+def for_display(frame: pl.DataFrame, lang: str, timezone: str) -> pl.DataFrame:
+    """What a person reads: roles, ladder stages and "unassigned" in the chosen language,
+    times in the organisation's time zone, empty text as "—". Metric frames hold naive UTC
+    times, except columns named ``*_local``, which are already local."""
+    from dashboard.i18n import stage_label
+    from pulso.config import load_config
+
+    hierarchy = load_config().hierarchy
+    unassigned = t("unassigned", lang)
+    columns = []
+    for name, dtype in frame.schema.items():
+        column = pl.col(name)
+        if dtype == pl.String:
+            if name == "role" or name.endswith("_role") or name in ("source_label", "target_label"):
+                column = column.map_elements(lambda v: hierarchy.label(v, lang), return_dtype=pl.String)
+            elif name == "stage" or name.endswith("_stage"):
+                column = column.map_elements(lambda v: stage_label(v, lang), return_dtype=pl.String)
+            column = pl.when(column == UNASSIGNED).then(pl.lit(unassigned)).otherwise(column).fill_null("—")
+        elif isinstance(dtype, pl.Datetime) and dtype.time_zone is None and not name.endswith("_local"):
+            column = column.dt.replace_time_zone("UTC").dt.convert_time_zone(timezone).dt.replace_time_zone(None)
+        columns.append(column.alias(name))
+    return frame.select(columns)
+
+
 def table(frame: pl.DataFrame, lang: str | None = None, **kwargs) -> None:
-    """A data table with its known column headers in the chosen language."""
-    lang = lang or (current().lang if CONTEXT_KEY in st.session_state else "es")
+    """A data table a person can read: headers, roles and stages in the chosen language,
+    local times, ratios as percentages."""
+    ctx = current() if CONTEXT_KEY in st.session_state else None
+    lang = lang or (ctx.lang if ctx else "es")
+    timezone = cache.overview(ctx.db, "org_timezone") if ctx and ctx.db.exists() else "UTC"
+    shown = for_display(frame, lang, timezone)
     names: dict[str, str] = {}
-    for column in frame.columns:
-        shown = column_label(column, lang)
-        names[column] = shown if shown not in names.values() else column
-    st.dataframe(frame.rename(names), hide_index=True, width="stretch", **kwargs)
+    config: dict[str, object] = {}
+    for column in shown.columns:
+        header = column_label(column, lang)
+        names[column] = header if header not in names.values() else column
+        if is_percent_column(column) and shown.schema[column].is_float():
+            config[names[column]] = st.column_config.NumberColumn(format="percent")
+        elif isinstance(shown.schema[column], pl.Datetime):
+            config[names[column]] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
+    config.update(kwargs.pop("column_config", {}) or {})
+    st.dataframe(shown.rename(names), hide_index=True, width="stretch", column_config=config, **kwargs)
 
 
 def kpi_cards(frame: pl.DataFrame, lang: str, help_: str | None) -> None:

@@ -26,6 +26,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     # app and navigation
     "app_title": ("Pulso: participación en la red interna", "Pulso: internal network engagement"),
     "page_resumen": ("Resumen", "Overview"),
+    "unassigned": ("Sin asignar", "Unassigned"),
+    "no_alerts": ("Sin alertas: ninguna oficina ni región cayó de forma anormal frente a su propia historia.",
+                  "No alerts: no office or region dropped abnormally against its own history."),
+    "campaign_window": ("Eventos del calendario del {start} al {end}.", "Calendar events from {start} to {end}."),
     "page_comunidad": ("Comunidad", "Community"),
     "page_regiones": ("Regiones", "Regions"),
     "page_flujos": ("Flujos", "Flows"),
@@ -163,6 +167,36 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "first_at": ("Desde (UTC)", "From (UTC)"), "last_at": ("Hasta (UTC)", "To (UTC)"), "reason": ("Motivo", "Reason"),
     "file": ("Archivo", "File"), "line": ("Fila", "Row"), "table_name": ("Tabla", "Table"),
     "event_date": ("Fecha", "Date"), "measure": ("Medida", "Measure"), "channel": ("Canal", "Channel"),
+    "thread_id": ("Hilo", "Thread"), "group_id": ("Grupo", "Group"), "author_id": ("Autor (ID)", "Author (ID)"),
+    "created_at": ("Publicado", "Posted"), "event_id": ("Evento", "Event"), "audience": ("Audiencia", "Audience"),
+    "threads_answered": ("Hilos respondidos", "Threads answered"), "reply_rate": ("Tasa de respuesta", "Reply rate"),
+    "median_hours_to_first_reply": ("Mediana de horas a 1.ª respuesta", "Median hours to first reply"),
+    "p90_hours_to_first_reply": ("P90 de horas a 1.ª respuesta", "P90 hours to first reply"),
+    "answered_by_higher_rank": ("Respondidos por un rango mayor", "Answered by a higher rank"),
+    "median_hours_to_higher_reply": ("Mediana de horas a esa respuesta", "Median hours to that reply"),
+    "reports": ("Reportes directos", "Direct reports"), "report_threads": ("Hilos de sus reportes", "Threads by reports"),
+    "distinct_people": ("Personas distintas", "Distinct people"), "replies_received": ("Respuestas recibidas", "Replies received"),
+    "reactions_received": ("Reacciones recibidas", "Reactions received"), "offices_reached": ("Oficinas alcanzadas", "Offices reached"),
+    "regions_reached": ("Regiones alcanzadas", "Regions reached"), "past_contributions": ("Aportes previos", "Past contributions"),
+    "past_weeks": ("Semanas activas previas", "Past active weeks"), "profile_completeness": ("Perfil completo", "Profile complete"),
+    "members": ("Miembros", "Members"), "contributors": ("Aportan", "Contributors"), "participation": ("Participación", "Participation"),
+    "in_degree": ("Grado de entrada", "In-degree"), "out_degree": ("Grado de salida", "Out-degree"),
+    "in_strength": ("Fuerza de entrada", "In-strength"), "out_strength": ("Fuerza de salida", "Out-strength"),
+    "pagerank": ("PageRank (influencia)", "PageRank (influence)"), "betweenness": ("Intermediación", "Betweenness"),
+    "betweenness_sample_size": ("Muestra de intermediación", "Betweenness sample"), "community": ("Comunidad", "Community"),
+    "level": ("Nivel", "Level"), "ties_inside": ("Vínculos internos", "Ties inside"),
+    "cross_region_ties": ("Vínculos entre regiones", "Cross-region ties"), "cross_region_weight": ("Peso entre regiones", "Cross-region weight"),
+    "before_7": ("Antes (7 d)", "Before (7 d)"), "after_7": ("Después (7 d)", "After (7 d)"),
+    "change_7_pct": ("Cambio 7 d (%)", "Change 7 d (%)"), "before_14": ("Antes (14 d)", "Before (14 d)"),
+    "after_14": ("Después (14 d)", "After (14 d)"), "change_14_pct": ("Cambio 14 d (%)", "Change 14 d (%)"),
+    "complete_7": ("Ventana 7 d completa", "7-day window complete"), "complete_14": ("Ventana 14 d completa", "14-day window complete"),
+    "week_start": ("Semana", "Week"), "active_rate": ("Tasa activa", "Active rate"), "baseline_rate": ("Tasa habitual", "Usual rate"),
+    "drop": ("Caída (pts)", "Drop (pp)"), "drop_pct": ("Caída (%)", "Drop (%)"), "robust_z": ("Z robusto", "Robust z"),
+    "actives": ("Activos", "Actives"), "hashtag": ("Hashtag", "Hashtag"), "growth_pct": ("Crecimiento (%)", "Growth (%)"),
+    "run_id": ("Carga", "Run"), "started_at": ("Inicio (UTC)", "Started (UTC)"), "finished_at": ("Fin (UTC)", "Finished (UTC)"),
+    "paths": ("Rutas", "Paths"), "formats": ("Formatos", "Formats"), "pulso_version": ("Versión", "Version"),
+    "kind": ("Tipo", "Kind"), "count": ("Cantidad", "Count"), "weight": ("Peso", "Weight"), "events": ("Eventos", "Events"),
+    "source_person_id": ("Emisor", "Sender"), "target_person_id": ("Receptor", "Receiver"),
 }
 
 
@@ -241,6 +275,16 @@ def fmt_value(value, unit: str, lang: str) -> str:
     if unit in ("minutes", "hours"):
         return fmt_number(value, lang, 1)
     return fmt_number(value, lang)
+
+
+def value_label(value, lang: str) -> str:
+    """A region, office or role as shown: "(unassigned)" and roles in the chosen language."""
+    from metrics.scope import UNASSIGNED
+    from pulso.config import load_config
+
+    if value == UNASSIGNED:
+        return t("unassigned", lang)
+    return load_config().hierarchy.label(value, lang) if isinstance(value, str) else value
 
 
 def stage_label(stage: str, lang: str) -> str:

@@ -14,6 +14,8 @@ import polars as pl
 
 from metrics.registry import metric
 from metrics.scope import UNASSIGNED, Scope
+from metrics.store import org_timezone  # noqa: F401  (cached per store by the dashboard)
+
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:

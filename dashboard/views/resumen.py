@@ -55,7 +55,7 @@ def render() -> None:
             explain("adoption_by", lang)
     with right:
         st.subheader(t("alerts", lang))
-        alerts = fetch(ctx, "activity_alerts")
+        alerts = fetch(ctx, "activity_alerts", empty_message=t("no_alerts", lang))
         if alerts is not None:
             table(alerts)
             explain("activity_alerts", lang)
@@ -69,7 +69,9 @@ def render() -> None:
         explain("top_posts", lang)
 
     st.subheader(t("campaigns", lang))
-    impact = fetch(ctx, "campaign_impact")
+    window = trend_scope(ctx.scope)
+    st.caption(t("campaign_window", lang, start=fmt_date(window.start, lang), end=fmt_date(window.end, lang)))
+    impact = fetch(ctx, "campaign_impact", scope=window)
     if impact is not None:
         table(impact)
         explain("campaign_impact", lang)
