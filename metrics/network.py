@@ -49,11 +49,36 @@ KINDS = Parameter("kinds", None, {"es": "Tipos de interacción a usar; vacío = 
                                   "en": "Interaction kinds to use; empty = all."})
 
 
+MAX_AUTO_EDGES = 150_000
+MIN_WEIGHT = Parameter("min_weight", None, {
+    "es": "Interacciones mínimas para contar un vínculo en la red. Vacío = automático: todas (1) mientras la red "
+          "tenga hasta 150,000 pares; si tiene más, el menor mínimo que la deja por debajo (las interacciones "
+          "sueltas, sobre todo 'me gusta', se dejan fuera). El valor usado se informa en el resultado.",
+    "en": "Interactions needed for a tie to count in the network. Empty = automatic: all (1) while the graph has "
+          "up to 150,000 pairs; above that, the smallest minimum that brings it under (single interactions, "
+          "mostly likes, are left out). The value used is reported in the result."})
+
+
+def tie_threshold(edges: pl.DataFrame, min_weight: float | None) -> float:
+    """The minimum tie weight to use: ``min_weight`` if given, else the automatic rule of MIN_WEIGHT."""
+    if min_weight is not None:
+        return float(min_weight)
+    threshold = 1.0
+    while (edges["weight"] >= threshold).sum() > MAX_AUTO_EDGES:
+        threshold += 1.0
+    return threshold
+
+
 def scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None,
-                config: PulsoConfig | None = None) -> nx.DiGraph:
-    """The weighted person DiGraph of a scope (compute once, cache by scope)."""
+                config: PulsoConfig | None = None, min_weight: float | None = None) -> nx.DiGraph:
+    """The weighted person DiGraph of a scope (compute once, cache by scope); ties weaker than the
+    threshold of ``tie_threshold`` are left out and the threshold is kept in ``graph.graph['min_weight']``."""
     config = config or load_config()
-    return build_digraph(pair_edges(con, scope, config, kinds=kinds), scoped_people(con, scope))
+    edges = pair_edges(con, scope, config, kinds=kinds)
+    threshold = tie_threshold(edges, min_weight)
+    graph = build_digraph(edges.filter(pl.col("weight") >= threshold), scoped_people(con, scope))
+    graph.graph["min_weight"] = threshold
+    return graph
 
 
 def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.DataFrame:
@@ -64,7 +89,8 @@ def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.Data
         return pl.DataFrame(schema={"person_id": pl.String, "region": pl.String, "office": pl.String,
                                     "role": pl.String, "in_degree": pl.Int64, "out_degree": pl.Int64,
                                     "in_strength": pl.Float64, "out_strength": pl.Float64, "pagerank": pl.Float64,
-                                    "betweenness": pl.Float64, "betweenness_sample_size": pl.Int64})
+                                    "betweenness": pl.Float64, "betweenness_sample_size": pl.Int64,
+                                    "tie_min_weight": pl.Float64})
     pagerank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {v: 1 / n for v in graph}
     sample = k if k and n > k else n
     betweenness = nx.betweenness_centrality(graph, k=sample if sample < n else None, seed=seed, normalized=True)
@@ -74,6 +100,7 @@ def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.Data
         "in_degree": graph.in_degree(v), "out_degree": graph.out_degree(v),
         "in_strength": float(in_strength[v]), "out_strength": float(out_strength[v]),
         "pagerank": pagerank[v], "betweenness": betweenness[v], "betweenness_sample_size": sample,
+        "tie_min_weight": graph.graph.get("min_weight", 1.0),
     } for v, data in graph.nodes(data=True)]
     return pl.DataFrame(rows).sort(["pagerank", "person_id"], descending=[True, False])
 
@@ -111,6 +138,7 @@ def partition_match(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0) 
     nodes = list(und.nodes)
     return {
         "nodes": len(nodes), "regions": len(regions), "communities": len(communities),
+        "tie_min_weight": graph.graph.get("min_weight", 1.0),
         "region_modularity": nx.community.modularity(und, regions, weight="weight") if has_weight else None,
         "louvain_modularity": nx.community.modularity(und, communities, weight="weight") if has_weight else None,
         "adjusted_rand_index": adjusted_rand_score([region_of[v] for v in nodes], [label_of[v] for v in nodes])
@@ -173,20 +201,28 @@ def bridges_frame(graph: nx.DiGraph, top: int = 50) -> pl.DataFrame:
     return ranked.head(top) if top else ranked
 
 
-def summary_row(graph: nx.DiGraph) -> dict:
+def summary_row(graph: nx.DiGraph, people: int | None = None) -> dict:
     """nodes (scoped people), active_nodes (with a tie), edges (directed pairs), undirected_edges,
     density (directed), undirected_density, reciprocity, largest_weak_component,
-    largest_strong_component, average_clustering (undirected, unweighted), triangles."""
+    largest_strong_component, average_clustering (undirected, unweighted, over all people), triangles.
+
+    ``people``: how many people the scope has when ``graph`` holds only the people with a tie
+    (isolated people add a component of one and a clustering of 0; no need to build them)."""
     und = undirected(graph)
-    n = graph.number_of_nodes()
+    n = graph.number_of_nodes() if people is None else max(people, graph.number_of_nodes())
+    e, ue = graph.number_of_edges(), und.number_of_edges()
+    clustering = _clustering(und)
+    if n and und.number_of_nodes():
+        clustering["average_clustering"] *= und.number_of_nodes() / n
     return {
         "nodes": n, "active_nodes": sum(1 for v in graph if graph.degree(v) > 0),
-        "edges": graph.number_of_edges(), "undirected_edges": und.number_of_edges(),
-        "density": nx.density(graph) if n > 1 else 0.0, "undirected_density": nx.density(und) if n > 1 else 0.0,
-        "reciprocity": nx.overall_reciprocity(graph) if graph.number_of_edges() else None,
-        "largest_weak_component": max((len(c) for c in nx.weakly_connected_components(graph)), default=0),
-        "largest_strong_component": max((len(c) for c in nx.strongly_connected_components(graph)), default=0),
-        **_clustering(und),
+        "edges": e, "undirected_edges": ue,
+        "density": e / (n * (n - 1)) if n > 1 else 0.0, "undirected_density": 2 * ue / (n * (n - 1)) if n > 1 else 0.0,
+        # share of directed ties returned (networkx's overall_reciprocity, without its deep copy of the graph)
+        "reciprocity": sum(1 for u, v in graph.edges if graph.has_edge(v, u)) / e if e else None,
+        "largest_weak_component": max((len(c) for c in nx.weakly_connected_components(graph)), default=1 if n else 0),
+        "largest_strong_component": max((len(c) for c in nx.strongly_connected_components(graph)), default=1 if n else 0),
+        **clustering,
     }
 
 
@@ -219,11 +255,11 @@ def _register(name, es, en, desc_es, desc_en, def_es, def_en, unit, parameters):
            "(fixed seed) on the scope's weighted person graph.", "table",
            (Parameter("k", 100, {"es": "Fuentes muestreadas para la intermediación (exacta si hay menos personas).",
                                  "en": "Sampled sources for betweenness (exact when there are fewer people)."}),
-            SEED, KINDS))
+            SEED, KINDS, MIN_WEIGHT))
 def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 100, seed: int = 42, kinds=None,
-                       config: PulsoConfig | None = None) -> pl.DataFrame:
+                       config: PulsoConfig | None = None, min_weight: float | None = None) -> pl.DataFrame:
     """See ``centrality_frame``."""
-    return centrality_frame(scope_graph(con, scope, kinds, config), k=k, seed=seed)
+    return centrality_frame(scope_graph(con, scope, kinds, config, min_weight), k=k, seed=seed)
 
 
 @_register("network_communities", "Comunidades de la red", "Network communities",
@@ -231,11 +267,11 @@ def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 10
            "Groups of people who interact more among themselves (Louvain).",
            "Comunidades de Louvain (semilla fija) de la red no dirigida ponderada; 0 = la más grande.",
            "Louvain communities (fixed seed) of the weighted undirected graph; 0 = largest.", "table",
-           (SEED, RESOLUTION, KINDS))
+           (SEED, RESOLUTION, KINDS, MIN_WEIGHT))
 def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
-                        kinds=None, config: PulsoConfig | None = None) -> pl.DataFrame:
+                        kinds=None, config: PulsoConfig | None = None, min_weight: float | None = None) -> pl.DataFrame:
     """See ``communities_frame``."""
-    return communities_frame(scope_graph(con, scope, kinds, config), seed=seed, resolution=resolution)
+    return communities_frame(scope_graph(con, scope, kinds, config, min_weight), seed=seed, resolution=resolution)
 
 
 @_register("community_region_match", "Comunidades frente a regiones", "Communities versus regions",
@@ -244,13 +280,14 @@ def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int 
            "Modularidad de la partición por regiones y de Louvain; índice de Rand ajustado e información mutua "
            "normalizada entre ambas particiones.",
            "Modularity of the region partition and of Louvain; adjusted Rand index and normalised mutual "
-           "information between the two partitions.", "score", (SEED, RESOLUTION, KINDS))
+           "information between the two partitions.", "score", (SEED, RESOLUTION, KINDS, MIN_WEIGHT))
 def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
-                           kinds=None, config: PulsoConfig | None = None) -> pl.DataFrame:
+                           kinds=None, config: PulsoConfig | None = None, min_weight: float | None = None) -> pl.DataFrame:
     """One row: nodes, regions, communities, region_modularity, louvain_modularity, adjusted_rand_index,
     normalized_mutual_info (modularities null when the graph has no edge)."""
-    row = partition_match(scope_graph(con, scope, kinds, config), seed=seed, resolution=resolution)
+    row = partition_match(scope_graph(con, scope, kinds, config, min_weight), seed=seed, resolution=resolution)
     return pl.DataFrame([row], schema={"nodes": pl.Int64, "regions": pl.Int64, "communities": pl.Int64,
+                                       "tie_min_weight": pl.Float64,
                                        "region_modularity": pl.Float64, "louvain_modularity": pl.Float64,
                                        "adjusted_rand_index": pl.Float64, "normalized_mutual_info": pl.Float64})
 
@@ -261,11 +298,11 @@ def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: i
            "Personas (y oficinas) cuyos vínculos, en cualquier dirección, quedan todos dentro de su oficina; "
            "incluye a quien no tiene vínculos.",
            "People (and offices) whose ties, in either direction, all stay inside their office; people with "
-           "no tie at all are included.", "people", (KINDS,))
+           "no tie at all are included.", "people", (KINDS, MIN_WEIGHT))
 def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None,
-          config: PulsoConfig | None = None) -> pl.DataFrame:
+          config: PulsoConfig | None = None, min_weight: float | None = None) -> pl.DataFrame:
     """See ``silos_frame``."""
-    return silos_frame(scope_graph(con, scope, kinds, config))
+    return silos_frame(scope_graph(con, scope, kinds, config, min_weight))
 
 
 @_register("region_bridges", "Puentes entre regiones", "Region bridges",
@@ -273,11 +310,11 @@ def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None,
            "Personas con vínculos a otras regiones, ordenadas por regiones alcanzadas y peso de esos vínculos.",
            "People with ties to other regions, ranked by regions reached and the weight of those ties.", "table",
            (Parameter("top", 50, {"es": "Cuántas personas mostrar (0 = todas).",
-                                  "en": "How many people to show (0 = all)."}), KINDS))
+                                  "en": "How many people to show (0 = all)."}), KINDS, MIN_WEIGHT))
 def region_bridges(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 50, kinds=None,
-                   config: PulsoConfig | None = None) -> pl.DataFrame:
+                   config: PulsoConfig | None = None, min_weight: float | None = None) -> pl.DataFrame:
     """See ``bridges_frame``."""
-    return bridges_frame(scope_graph(con, scope, kinds, config), top=top)
+    return bridges_frame(scope_graph(con, scope, kinds, config, min_weight), top=top)
 
 
 @_register("graph_summary", "Resumen de la red", "Network summary",
@@ -299,7 +336,7 @@ def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool 
         rows = [{"period": None, **summary_row(build_digraph(pair_edges(con, scope, config, kinds=kinds), people))}]
     else:
         edges = pair_edges(con, scope, config, kinds=kinds, by_period=True)
-        rows = [{"period": period, **summary_row(build_digraph(part, people))}
+        rows = [{"period": period, **summary_row(build_digraph(part), people.height)}
                 for (period,), part in edges.sort("period").group_by("period", maintain_order=True)]
     schema = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64, "edges": pl.Int64,
               "undirected_edges": pl.Int64, "density": pl.Float64, "undirected_density": pl.Float64,

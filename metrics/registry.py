@@ -89,6 +89,32 @@ def load_all_metrics() -> dict[str, MetricDefinition]:
     return METRICS
 
 
+def definitions_markdown(language: str = "en") -> str:
+    """Every registered metric's definition as a Markdown page (docs/metrics.md is generated from it)."""
+    metrics = load_all_metrics()
+    other = "es" if language == "en" else "en"
+    out = ["# Pulso metric definitions", "",
+           "Generated from the metric registry by `pulso metric docs`; a test keeps this page in sync. "
+           "Every metric is a function `(connection, scope, **parameters) -> polars.DataFrame` in `metrics/`; "
+           "the dashboard, the CLI (`pulso metric NAME ...`) and the notebooks call the same functions. "
+           f"Labels are given in both languages ({language} first).", ""]
+    groups: dict[str, list[MetricDefinition]] = {}
+    for definition in metrics.values():
+        groups.setdefault(definition.function.__module__.rsplit(".", 1)[-1], []).append(definition)
+    for module in sorted(groups):
+        out += [f"## `metrics/{module}.py`", ""]
+        for d in sorted(groups[module], key=lambda d: d.name):
+            needs = sorted(d.requires) + ([" or ".join(sorted(d.requires_any))] if d.requires_any else [])
+            out += [f"### `{d.name}` — {d.label[language]} / {d.label[other]}", "",
+                    d.description[language], "", f"**Definition.** {d.definition[language]}", "",
+                    f"Unit: {d.unit}. Needs: {', '.join(needs) or 'nothing'}.", ""]
+            if d.parameters:
+                out += ["| parameter | default | meaning |", "|---|---|---|"]
+                out += [f"| `{p.name}` | `{p.default}` | {p.description[language]} |" for p in d.parameters]
+                out.append("")
+    return "\n".join(out)
+
+
 def missing_facts(con: duckdb.DuckDBPyConnection, definition: MetricDefinition) -> set[str]:
     facts = available_facts(con)
     missing = set(definition.requires - facts)

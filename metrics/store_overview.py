@@ -14,7 +14,6 @@ import polars as pl
 
 from metrics.registry import metric
 from metrics.scope import UNASSIGNED, Scope
-from metrics.store import org_timezone  # noqa: F401  (cached per store by the dashboard)
 
 
 
@@ -95,3 +94,11 @@ def campaign_calendar(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFr
     """event_id, event_date, title, channel, audience; by date."""
     return _frame(con, """SELECT event_id, event_date, title, channel, audience FROM campaign_events
                           WHERE event_date BETWEEN ? AND ? ORDER BY event_date, event_id""", [scope.start, scope.end])
+
+
+def org_timezone(con: duckdb.DuckDBPyConnection) -> str:
+    """The organisation's time zone (for showing times), cached per store by the dashboard."""
+    from metrics.store import org_timezone as timezone_of
+
+    return timezone_of(con)
+

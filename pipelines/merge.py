@@ -33,15 +33,8 @@ PERSON_COLUMNS = {
     "activity_counts": ("person_id",),
     "interactions": ("source_person_id", "target_person_id"),
 }
-# person columns whose value must be a known person (others may point outside the store)
-CHECKED_PERSON_COLUMNS = {
-    "memberships": ("person_id",),
-    "messages": ("author_id",),
-    "reactions": ("person_id",),
-    "visits": ("person_id",),
-    "activity_counts": ("person_id",),
-    "interactions": ("source_person_id", "target_person_id"),
-}
+# person columns whose value must be a known person (a manager may be outside the store)
+CHECKED_PERSON_COLUMNS = {table: columns for table, columns in PERSON_COLUMNS.items() if table != "people"}
 ALLOWED_VALUES = {
     ("people", "state"): ("active", "suspended", "deleted", "pending"),
 }

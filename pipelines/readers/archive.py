@@ -121,3 +121,13 @@ def csv_records(text: str, display: str):
             raise IngestError(display, f"malformed CSV: {exc}", start) from exc
 
     return [h.strip() for h in header], records()
+
+
+def zip_names(path: Path) -> list[str]:
+    """Member names of a zip; of a damaged one, the names that can still be read (detection
+    then picks the right reader, whose ``read`` says what is wrong)."""
+    try:
+        with Archive(path) as archive:
+            return archive.names()
+    except IngestError:
+        return zip_member_names_from_bytes(path)

@@ -46,7 +46,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.errors import IngestError
-from pipelines.readers.archive import Archive, is_zip, zip_member_names_from_bytes
+from pipelines.readers.archive import Archive, is_zip, zip_names
 from pipelines.staging import Stage
 from pulso.config import PulsoConfig
 
@@ -116,11 +116,7 @@ class SlackReader:
 
     def detect(self, path: Path) -> bool:
         if is_zip(path):
-            try:
-                with Archive(path) as archive:
-                    names = archive.names()
-            except IngestError:
-                names = zip_member_names_from_bytes(path)
+            names = zip_names(path)
         elif path.is_dir():
             names = [p.relative_to(path).as_posix() for p in path.rglob("*.json")]
         else:

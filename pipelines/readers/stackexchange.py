@@ -40,7 +40,7 @@ from xml.etree import ElementTree as ET
 import polars as pl
 
 from pipelines.errors import IngestError
-from pipelines.readers.archive import Archive, is_zip, zip_member_names_from_bytes
+from pipelines.readers.archive import Archive, is_zip, zip_names
 from pipelines.staging import Stage
 from pulso.config import PulsoConfig
 
@@ -95,11 +95,7 @@ class StackExchangeReader:
 
     def detect(self, path: Path) -> bool:
         if is_zip(path):
-            try:
-                with Archive(path) as archive:
-                    names = archive.names()
-            except IngestError:
-                names = zip_member_names_from_bytes(path)
+            names = zip_names(path)
             return any(n.rsplit("/", 1)[-1] == "Posts.xml" for n in names)
         if path.is_dir():
             return (path / "Posts.xml").is_file()

@@ -36,7 +36,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.errors import IngestError
-from pipelines.readers.archive import Archive, csv_records, is_zip, zip_member_names_from_bytes
+from pipelines.readers.archive import Archive, csv_records, is_zip, zip_names
 from pipelines.staging import Stage
 from pulso.config import PulsoConfig
 
@@ -132,11 +132,7 @@ class YammerReader:
 
     def detect(self, path: Path) -> bool:
         if is_zip(path):
-            try:
-                with Archive(path) as archive:
-                    names = archive.names()
-            except IngestError:
-                names = zip_member_names_from_bytes(path)  # damaged: let read() say so
+            names = zip_names(path)
             return any(n.rsplit("/", 1)[-1] in EXPORT_FILES for n in names)
         if path.is_dir():
             messages, users = path / "Messages.csv", path / "Users.csv"

@@ -18,7 +18,7 @@ def register(subparsers) -> None:
     from pulso.cli import default_db
 
     p = subparsers.add_parser("metric", help="compute one metric (or `pulso metric list`)")
-    p.add_argument("name", help="metric name, or `list` to name them all")
+    p.add_argument("name", help="metric name; `list` names them all; `docs` prints their definitions (Markdown)")
     p.add_argument("--db", type=Path, default=default_db(), help="store file (default: %(default)s)")
     p.add_argument("--from", dest="start", help="first local day, YYYY-MM-DD")
     p.add_argument("--to", dest="end", help="last local day (inclusive), YYYY-MM-DD")
@@ -75,6 +75,11 @@ def run(args) -> int:
     from pulso.cli import UserError
 
     metrics = load_all_metrics()
+    if args.name == "docs":
+        from metrics.registry import definitions_markdown
+
+        print(definitions_markdown(args.lang))
+        return 0
     if args.name == "list":
         width = max(len(n) for n in metrics)
         for name in sorted(metrics):

@@ -8,7 +8,6 @@ into flags here; that is what makes the file take effect.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -47,7 +46,10 @@ def command_line(db: Path, config_path: Path, extra: list[str]) -> list[str]:
 
 
 def run(args) -> int:
+    """Replace this process with the Streamlit server, so that a signal sent to
+    `pulso serve` (Ctrl+C, a supervisor's stop) reaches the server itself."""
     env = dict(os.environ, PULSO_DB=str(Path(args.db).resolve()))
     if args.config:
         env["PULSO_CONFIG"] = str(Path(args.config).resolve())
-    return subprocess.call(command_line(args.db, args.streamlit_config, args.extra), env=env)
+    command = command_line(args.db, args.streamlit_config, args.extra)
+    os.execve(command[0], command, env)

@@ -162,3 +162,24 @@ def test_unassigned_people_count_in_no_across_share(hierarchy_con):
     assert row["across_offices"] == pytest.approx(7 / 12)
     assert row["unranked"] == pytest.approx(1 / 12)
     assert row["horizontal"] == pytest.approx(5 / 12)  # om1<->om2 and x1->x2 (weight 3)
+
+
+def test_tie_threshold_keeps_every_tie_until_the_graph_is_too_large(monkeypatch):
+    from metrics import network
+
+    import polars as pl
+
+    edges = pl.DataFrame({"weight": [1.0, 1.0, 1.0, 2.0, 2.0, 5.0]})
+    assert network.tie_threshold(edges, None) == 1.0          # 6 pairs, far below the cap
+    monkeypatch.setattr(network, "MAX_AUTO_EDGES", 3)
+    assert network.tie_threshold(edges, None) == 2.0          # 3 pairs weigh >= 2
+    monkeypatch.setattr(network, "MAX_AUTO_EDGES", 1)
+    assert network.tie_threshold(edges, None) == 3.0          # only the 5.0 pair is left
+    assert network.tie_threshold(edges, 1) == 1.0             # an explicit value always wins
+
+
+def test_centrality_reports_the_tie_threshold_it_used(karate_con):
+    frame = network_centrality(karate_con, KARATE_SCOPE, k=10, min_weight=2)
+    assert set(frame["tie_min_weight"].to_list()) == {2.0}
+    strong = sum(1 for _, _, w in KARATE.edges(data="weight") if w >= 2)  # each tie is loaded both ways
+    assert frame["in_degree"].sum() == 2 * strong

@@ -48,3 +48,11 @@ def test_runs_from_the_cli(name, db, capsys):
     else:
         assert code == 0, err
         assert out.splitlines(), f"{name}: no header printed"
+
+
+def test_docs_metrics_md_is_in_sync_with_the_registry():
+    from metrics.registry import definitions_markdown
+    from tests.conftest import PROJECT_ROOT
+
+    assert (PROJECT_ROOT / "docs" / "metrics.md").read_text(encoding="utf-8").strip() == \
+        definitions_markdown("en").strip(), "run: pulso metric docs --lang en > docs/metrics.md"

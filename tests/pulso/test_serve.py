@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
 from pulso.commands.serve import STREAMLIT_CONFIG, streamlit_flags
 
 
@@ -52,3 +54,25 @@ def test_a_setting_in_the_file_reaches_the_running_server(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_stopping_pulso_serve_stops_the_server(tmp_path):
+    """`pulso serve` becomes the Streamlit process: terminating it leaves nothing running."""
+    port = free_port()
+    config = tmp_path / "st.toml"
+    config.write_text(f'[server]\nport = {port}\naddress = "127.0.0.1"\nheadless = true\n')
+    process = subprocess.Popen([sys.executable, "-m", "pulso.cli", "serve", "--db", str(tmp_path / "none.duckdb"),
+                                "--streamlit-config", str(config)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.5)
+    process.terminate()
+    process.wait(timeout=20)
+    time.sleep(1)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
