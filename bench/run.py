@@ -94,9 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.dashboard_bench import bench_dashboard
 
         results["dashboard"] = bench_dashboard(store, args.runs)
-        print(table(results["dashboard"], ["page", "first_render_s", "filter_change_s", "peak_rss_mb"]))
+        print(table(results["dashboard"], ["page", "cold_s", "first_render_s", "filter_change_s", "peak_rss_mb",
+                                           "errors"]))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{datetime.now(timezone.utc):%Y%m%d}-{args.events}.json"
+    out = RESULTS / f"{datetime.now(timezone.utc):%Y%m%d}-{args.events}-{'-'.join(parts)}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"saved {out.relative_to(ROOT)}")
     return 0
