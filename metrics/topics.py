@@ -83,8 +83,12 @@ class TopicModel:
     thread_topics: pl.DataFrame  # thread_id, topic, weight
 
 
-def thread_documents(con: duckdb.DuckDBPyConnection, scope: Scope, timezone: str | None = None) -> pl.DataFrame:
-    """thread_id, text: one document per shown thread of the scope (see module docstring)."""
+def thread_documents(con: duckdb.DuckDBPyConnection, scope: Scope, timezone: str | None = None,
+                     max_threads: int | None = None, seed: int = 0) -> pl.DataFrame:
+    """thread_id, text: one document per shown thread of the scope (see module docstring); above
+    ``max_threads`` threads, a seeded sample of them is taken in the database (the same seed gives the
+    same sample), so a year of text is never fetched only to be sampled."""
+    sample = "ORDER BY hash(m.message_id, ?) LIMIT ?" if max_threads else ""
     tz = org_timezone(con, timezone)
     lo, hi = utc_bounds(tz, scope.start, scope.end)
     people_sql, people_params = scope.scoped_people_sql()
@@ -95,6 +99,7 @@ def thread_documents(con: duckdb.DuckDBPyConnection, scope: Scope, timezone: str
             FROM messages m JOIN ({people_sql}) p ON p.person_id = m.author_id
             WHERE m.created_at >= ? AND m.created_at < ? AND m.replied_to_id IS NULL
               AND m.message_id = m.thread_id AND {SHOWN} AND {group_condition}
+            {sample}
         ),
         r AS (
             SELECT x.thread_id, string_agg(x.body, ' ' ORDER BY x.created_at, x.message_id) AS replies
@@ -105,7 +110,8 @@ def thread_documents(con: duckdb.DuckDBPyConnection, scope: Scope, timezone: str
         SELECT t.thread_id, concat_ws(' ', t.text, r.replies) AS text
         FROM t LEFT JOIN r USING (thread_id) ORDER BY t.thread_id
     """
-    return con.sql(sql, params=people_params + [lo, hi] + group_params).pl()
+    params = people_params + [lo, hi] + group_params + ([seed, max_threads] if max_threads else [])
+    return con.sql(sql, params=params).pl()
 
 
 def fit_topics(documents: pl.DataFrame, n_topics: int | None = None, seed: int = 0, max_threads: int = 5000,
@@ -179,8 +185,8 @@ def _choose_k(matrix, seed: int, max_k: int) -> int:
 
 
 def _model(con, scope, n_topics, seed, max_threads, max_topics, min_df, top_terms, timezone) -> TopicModel:
-    return fit_topics(thread_documents(con, scope, timezone), n_topics, seed, max_threads, max_topics, min_df,
-                      top_terms)
+    return fit_topics(thread_documents(con, scope, timezone, max_threads, seed), n_topics, seed, max_threads,
+                      max_topics, min_df, top_terms)
 
 
 _DEFINITION = {
