@@ -126,8 +126,8 @@ def is_percent_column(name: str) -> bool:
 
 def for_display(frame: pl.DataFrame, lang: str, timezone: str) -> pl.DataFrame:
     """What a person reads: roles, ladder stages and "unassigned" in the chosen language,
-    times in the organisation's time zone, empty text as "—". Metric frames hold naive UTC
-    times, except columns named ``*_local``, which are already local."""
+    times in the organisation's time zone, dates and times as ISO text, missing text and dates as "—".
+    Metric frames hold naive UTC times, except columns named ``*_local``, which are already local."""
     from dashboard.i18n import stage_label
     from pulso.config import load_config
 
@@ -142,8 +142,14 @@ def for_display(frame: pl.DataFrame, lang: str, timezone: str) -> pl.DataFrame:
             elif name == "stage" or name.endswith("_stage"):
                 column = column.map_elements(lambda v: stage_label(v, lang), return_dtype=pl.String)
             column = pl.when(column == UNASSIGNED).then(pl.lit(unassigned)).otherwise(column).fill_null("—")
-        elif isinstance(dtype, pl.Datetime) and dtype.time_zone is None and not name.endswith("_local"):
-            column = column.dt.replace_time_zone("UTC").dt.convert_time_zone(timezone).dt.replace_time_zone(None)
+        elif isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is None and not name.endswith("_local"):
+                column = column.dt.replace_time_zone("UTC").dt.convert_time_zone(timezone).dt.replace_time_zone(None)
+            column = column.dt.strftime("%Y-%m-%d %H:%M").fill_null("—")  # ISO text still sorts by time
+        elif dtype == pl.Date:
+            column = column.dt.strftime("%Y-%m-%d").fill_null("—")
+        elif dtype.is_float() and name.endswith("_pct"):
+            column = column.round(1)
         columns.append(column.alias(name))
     return frame.select(columns)
 
@@ -162,8 +168,6 @@ def table(frame: pl.DataFrame, lang: str | None = None, **kwargs) -> None:
         names[column] = header if header not in names.values() else column
         if is_percent_column(column) and shown.schema[column].is_float():
             config[names[column]] = st.column_config.NumberColumn(format="percent")
-        elif isinstance(shown.schema[column], pl.Datetime):
-            config[names[column]] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
     config.update(kwargs.pop("column_config", {}) or {})
     st.dataframe(shown.rename(names), hide_index=True, width="stretch", column_config=config, **kwargs)
 
