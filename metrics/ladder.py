@@ -31,7 +31,6 @@ from metrics.registry import Parameter, metric
 from metrics.scope import Scope
 
 STAGES = ("unaware", "interested", "first_time", "regular", "enthusiast")
-RANK = {stage: i for i, stage in enumerate(STAGES)}
 
 PARAMETERS = (
     Parameter("regular_weeks", 3, {"es": "Semanas con contribución (de las últimas regular_window) para ser regular.",

@@ -29,10 +29,6 @@ def available_facts(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("SELECT DISTINCT fact FROM source_facts").fetchall()}
 
 
-def store_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("SELECT key, value FROM store_info").fetchall())
-
-
 def org_timezone(con: duckdb.DuckDBPyConnection, override: str | None = None) -> str:
     """The time zone days and hours are computed in: ``override`` if given, else the one
     the store was published with, else the configured one."""

@@ -48,7 +48,6 @@ NON_NEGATIVE = {
 
 @dataclass
 class TableOutcome:
-    read: Counter = field(default_factory=Counter)       # file -> rows
     loaded: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     duplicate: Counter = field(default_factory=Counter)

@@ -48,10 +48,6 @@ class PulsoConfig:
     hierarchy: RoleHierarchy
     path: Path
 
-    @property
-    def zoneinfo(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
 
 def load_config(path: str | os.PathLike | None = None) -> PulsoConfig:
     """Read the configuration named by ``path``, ``$PULSO_CONFIG`` or the default."""

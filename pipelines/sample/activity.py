@@ -107,11 +107,9 @@ def messages(acc: Accounts, groups: pl.DataFrame, members: dict[str, np.ndarray]
     private_idx = {gid: group_ids.index(gid) for gid in members}
     group = np.where(place < 0.45, topic_group[topic], -1)
     group = np.where((place >= 0.45) & (place < 0.65), region_group[author], group)
-    in_private = np.zeros(n_threads, dtype=bool)
     for gid, member_rows in members.items():
         is_member = np.isin(author, member_rows) & (place >= 0.85) & (group == -1)
         group = np.where(is_member, private_idx[gid], group)
-        in_private |= is_member
     # replies
     popularity = rng.gamma(0.6, 1.0, n_threads)
     thread = rng.choice(n_threads, size=n_replies, p=popularity / popularity.sum())
