@@ -11,7 +11,7 @@ CHILD = """
 from datetime import timedelta
 from metrics.graph_build import build_digraph, pair_edges, scoped_people
 from metrics import network
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 con = connect_read_only({db!r})
 last = con.execute("SELECT max(day) FROM person_day_activity").fetchall()[0][0]

@@ -40,7 +40,7 @@ FLOORS = {
 CHILD = """
 from datetime import date, timedelta
 from metrics.registry import FactsNotAvailable, compute, load_all_metrics
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 name = {name!r}
 con = connect_read_only({db!r})

@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import cache, filters
 from dashboard.i18n import t
 from dashboard.common import Context, set_current
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 
 DEFAULT_DB = "data/pulso.duckdb"
 PAGES = Path(__file__).resolve().parent / "views"  # not "pages/": that name switches Streamlit to its legacy multipage mode

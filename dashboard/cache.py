@@ -22,7 +22,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.registry import compute, load_all_metrics
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 
 

@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard import cache
 from dashboard.i18n import column_label, fmt_change, fmt_value, t
 from metrics.registry import FactsNotAvailable
-from metrics.scope import UNASSIGNED, Scope
+from pulso.core.scope import UNASSIGNED, Scope
 
 log = logging.getLogger("pulso.dashboard")
 CONTEXT_KEY = "_pulso_context"

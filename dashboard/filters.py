@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_date, t
-from metrics.scope import GRANULARITIES, Scope
+from pulso.core.scope import GRANULARITIES, Scope
 
 LIST_KEYS = ("region", "office", "role", "group")
 MANAGED_KEYS = frozenset(("lang", "gran", "start", "end", *LIST_KEYS))

@@ -279,7 +279,7 @@ def fmt_value(value, unit: str, lang: str) -> str:
 
 def value_label(value, lang: str) -> str:
     """A region, office or role as shown: "(unassigned)" and roles in the chosen language."""
-    from metrics.scope import UNASSIGNED
+    from pulso.core.scope import UNASSIGNED
     from pulso.config import load_config
 
     if value == UNASSIGNED:

@@ -17,7 +17,7 @@ import polars as pl
 from dashboard import charts
 from dashboard.i18n import column_label, fmt_change, fmt_date, fmt_datetime, fmt_number, fmt_value, t
 from metrics.registry import FactsNotAvailable
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 
 # the KPI cards shown on the Resumen page and in the report, in order
 CARDS = ("active_accounts", "adoption", "threads_started", "replies", "likes", "visits", "median_minutes_per_active")

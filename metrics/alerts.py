@@ -4,7 +4,7 @@ Definitions
 -----------
 * Weeks are Monday-Sunday local weeks. The **weekly active rate** of a unit
   (office or region) is: people of the unit with any action in the week
-  (``metrics.periods.ACTION``; rollup ``person_week_activity``) / people of the unit in the org directory (bots
+  (``person_day_activity.acted``; rollup ``person_week_activity``) / people of the unit in the org directory (bots
   excluded; joined before the week ended, not left before it started).
 * Each complete week that starts inside the scope is compared with the unit's
   own previous ``history_weeks`` weeks, all of them at or after the first
@@ -26,8 +26,10 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from metrics.registry import Parameter, metric
-from metrics.scope import Scope
+from metrics.columns import REGION
+from metrics.registry import Parameter, col, metric
+from pulso.core.scope import Scope
+from pulso.core.sql import frame
 
 
 @metric(
@@ -45,21 +47,31 @@ from metrics.scope import Scope
               "noise of the unit's size nor a minimum. Alert when the robust z is below the threshold (−3.5) in "
               "units with enough people.",
     },
-    unit="table",
+    columns=(col("level", "str", "Nivel", "Level", "code"), col("unit", "str", "Unidad", "Unit", "unit"), REGION,
+             col("week_start", "date", "Semana", "Week", "date"), col("people", "int", "Personas", "People", "count"),
+             col("actives", "int", "Activos", "Actives", "count"),
+             col("active_rate", "float", "Tasa activa", "Active rate", "ratio"),
+             col("baseline_rate", "float", "Tasa habitual", "Usual rate", "ratio"),
+             col("robust_z", "float", "Z robusto", "Robust z", "score"),
+             col("drop", "float", "Caída", "Drop", "ratio"), col("drop_pct", "float", "Caída (%)", "Drop (%)", "percent")),
     requires=("people",),
     requires_any=("messages", "visits", "reactions"),
     parameters=(
-        Parameter("history_weeks", 8, {"es": "Semanas previas que forman la historia.",
-                                       "en": "Previous weeks forming the history."}),
-        Parameter("threshold", -3.5, {"es": "Umbral del z robusto.", "en": "Robust z threshold."}),
-        Parameter("min_spread", 0.02, {"es": "Dispersión mínima (puntos de tasa) para el z robusto.",
-                                       "en": "Smallest spread (rate points) used in the robust z."}),
-        Parameter("min_people", 5, {"es": "Personas mínimas de la unidad.", "en": "Fewest people in a unit."}),
+        Parameter("history_weeks", {"es": "Semanas previas que forman la historia.",
+                                    "en": "Previous weeks forming the history."}, kind="int", default=8, minimum=1,
+                  maximum=104),
+        Parameter("threshold", {"es": "Umbral del z robusto.", "en": "Robust z threshold."}, kind="float",
+                  default=-3.5, minimum=-100, maximum=0),
+        Parameter("min_spread", {"es": "Dispersión mínima (puntos de tasa) para el z robusto.",
+                                 "en": "Smallest spread (rate points) used in the robust z."}, kind="float",
+                  default=0.02, minimum=0, maximum=1),
+        Parameter("min_people", {"es": "Personas mínimas de la unidad.", "en": "Fewest people in a unit."},
+                  kind="int", default=5, minimum=1, maximum=1_000_000),
     ),
     group="alerts",
 )
-def activity_alerts(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks: int = 8, threshold: float = -3.5,
-                    min_spread: float = 0.02, min_people: int = 5) -> pl.DataFrame:
+def activity_alerts(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks: int, threshold: float,
+                    min_spread: float, min_people: int) -> pl.DataFrame:
     """Columns: level (office | region), unit, region, week_start, people, actives, active_rate,
     baseline_rate, robust_z, drop (rate points), drop_pct. Ordered by robust_z (worst first)."""
     rates = weekly_rates(con, scope, history_weeks)
@@ -68,12 +80,10 @@ def activity_alerts(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks:
 
 def weekly_rates(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks: int) -> pl.DataFrame:
     """level, unit, region, week_start, people, actives for complete weeks from history_weeks before the scope."""
-    people_sql, params = scope.scoped_people_sql()
+    sp, params = scope.people_cte()
     sql = f"""
-        WITH p AS (
-            SELECT s.person_id, s.region, s.office, pe.joined_at, pe.left_at
-            FROM ({people_sql}) s JOIN people pe USING (person_id) WHERE s.in_directory
-        ),
+        WITH {sp},
+        p AS (SELECT person_id, region, office, joined_day, left_day FROM sp WHERE in_directory),
         weeks AS (
             SELECT CAST(w AS DATE) AS week_start
             FROM range(CAST(date_trunc('week', CAST(? AS DATE)) AS TIMESTAMP) - to_weeks(CAST(? AS INTEGER)),
@@ -82,10 +92,10 @@ def weekly_rates(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks: in
         ),
         members AS (
             SELECT w.week_start, p.person_id, p.region, p.office FROM weeks w JOIN p
-              ON (p.joined_at IS NULL OR CAST(p.joined_at AS DATE) <= w.week_start + 6)
-             AND (p.left_at IS NULL OR CAST(p.left_at AS DATE) >= w.week_start)
+              ON (p.joined_day IS NULL OR p.joined_day <= w.week_start + 6)
+             AND (p.left_day IS NULL OR p.left_day >= w.week_start)
         ),
-        active AS (  -- rollup: one row per person and local week with any action (metrics.periods.ACTION)
+        active AS (  -- rollup: one row per person and local week with any action
             SELECT week_start, person_id FROM person_week_activity
             WHERE week_start >= (SELECT min(week_start) FROM weeks) AND week_start <= (SELECT max(week_start) FROM weeks)
         ),
@@ -100,7 +110,7 @@ def weekly_rates(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks: in
         SELECT 'region', region, region, week_start, count(*), count(*) FILTER (WHERE is_active)
         FROM flagged GROUP BY region, week_start
     """
-    return con.sql(sql, params=params + [scope.start, int(history_weeks), scope.end]).pl()
+    return frame(con, sql, params + [scope.start, int(history_weeks), scope.end])
 
 
 def find_alerts(rates: pl.DataFrame, scope: Scope, history_weeks: int, threshold: float, min_spread: float,

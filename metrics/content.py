@@ -1,21 +1,16 @@
 """Content: top posts, trending hashtags, best times to post.
 
-Definitions
------------
-* **Shown content** (top posts, hashtags) never includes deleted messages,
-  private conversations (direct messages) or messages in private groups; a
-  message whose group no loaded source describes is treated as private
-  (its privacy is unknown), so it is counted but not shown.
-* **Top posts**: thread starters posted on a local day in the scope by people in
-  the scope (bots excluded); ``likes`` = all reactions on the starter (a row
-  standing for several counts its weight; bots' reactions left out);
-  ``replies`` = non-deleted replies in the thread.
-* **Trending hashtags**: uses (shown messages carrying the hashtag) in the
-  scope against the previous period of the same length.
-* **Best times**: weekday × hour, in the organisation's time zone, of
-  contributions (non-deleted messages, private ones included: they are only
-  counted) by people in scope, or of the reactions those contributions
-  received (at the reaction's time; reactions with no time or by bots left out).
+* Only messages that **may be shown** (``message_facts.may_show``: not deleted,
+  not a private conversation, not in a private or unknown group) appear as text
+  or are listed; the others still count in aggregates.
+* **Top posts**: threads started on a local day in the scope by people in the
+  scope that may be shown; ``likes`` and ``replies`` are the ``threads`` table's
+  (every reaction's weight except bots', replies not deleted).
+* **Trending hashtags**: uses (shown messages carrying the hashtag) in the scope
+  against the previous period of the same length.
+* **Best times**: weekday × local hour of contributions (messages not deleted,
+  private ones included: they are only counted) by people in scope, or of the
+  likes those messages received (at the like's time; bots' left out).
 """
 
 from __future__ import annotations
@@ -23,28 +18,12 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from metrics.periods import utc_bounds
-from metrics.store import org_timezone
-from metrics.registry import FactsNotAvailable, Parameter, metric
-from metrics.scope import Scope
+from metrics.columns import CREATED_LOCAL, GROUP_ID, GROUP_NAME, THREAD_ID, TITLE
+from metrics.parameters import limit
+from metrics.registry import FactsNotAvailable, Parameter, col, metric
 from metrics.store import available_facts
-
-SHOWN = ("m.deleted_at IS NULL AND coalesce(m.is_private, FALSE) = FALSE "
-         "AND (m.group_id IS NULL OR m.group_id IN (SELECT group_id FROM groups WHERE NOT coalesce(is_private, FALSE)))")
-LIKES_CTE = """
-        likes AS (
-            SELECT r.message_id AS thread_id, sum(coalesce(r.weight, 1)) AS likes
-            FROM reactions r JOIN t ON t.thread_id = r.message_id
-            LEFT JOIN people rp ON rp.person_id = r.person_id
-            WHERE coalesce(rp.is_bot, FALSE) = FALSE GROUP BY 1
-        ),"""
-TZ_PARAMETER = Parameter("timezone", None, {"es": "Zona horaria de los días y horas (por omisión la del almacén).",
-                                            "en": "Time zone of days and hours (default: the store's)."})
-
-
-def _require(con: duckdb.DuckDBPyConnection, name: str, fact: str) -> None:
-    if fact not in available_facts(con):
-        raise FactsNotAvailable(name, {fact})
+from pulso.core.scope import Scope
+from pulso.core.sql import frame
 
 
 @metric(
@@ -58,62 +37,41 @@ def _require(con: duckdb.DuckDBPyConnection, name: str, fact: str) -> None:
         "en": "Thread starters of the period and scope, excluding deleted ones, direct messages and private groups. "
               "Likes = all reactions on the message; replies = non-deleted replies in the thread.",
     },
-    unit="table",
-    requires=("messages",),
+    columns=(THREAD_ID, col("author_id", "str", "Autor (ID)", "Author (ID)", "id"),
+             col("author", "str", "Autor", "Author", "name"), GROUP_ID, GROUP_NAME, CREATED_LOCAL, TITLE,
+             col("excerpt", "str", "Extracto", "Excerpt", "text"), col("likes", "int", "Me gusta", "Likes", "count"),
+             col("replies", "int", "Respuestas", "Replies", "count")),
+    requires=("messages",), group="content",
     parameters=(
-        Parameter("order", "likes", {"es": "Orden: likes o replies (likes requiere reacciones).",
-                                     "en": "Order: likes or replies (likes needs reactions)."}),
-        Parameter("limit", 10, {"es": "Cuántas publicaciones.", "en": "How many posts."}),
-        Parameter("excerpt_chars", 140, {"es": "Largo del extracto.", "en": "Excerpt length."}),
-        TZ_PARAMETER,
+        Parameter("order", {"es": "Orden: likes o replies (likes requiere reacciones).",
+                            "en": "Order: likes or replies (likes needs reactions)."},
+                  kind="choice", default="likes", choices=("likes", "replies")),
+        limit("limit", 10, "Cuántas publicaciones.", "How many posts.", maximum=1000),
+        limit("excerpt_chars", 140, "Largo del extracto.", "Excerpt length.", maximum=2000, minimum=0),
     ),
-    group="content",
 )
 def top_posts(con: duckdb.DuckDBPyConnection, scope: Scope, order: str = "likes", limit: int = 10,
-              excerpt_chars: int = 140, timezone: str | None = None) -> pl.DataFrame:
-    """Columns: thread_id, author_id, author, group_id, group_name, created_at (UTC), created_local
-    (organisation time), title, excerpt, likes (null when no source supplied reactions), replies.
-    Raises FactsNotAvailable for ``order='likes'`` when no source supplied reactions."""
-    if order not in ("likes", "replies"):
-        raise ValueError("order must be likes or replies")
+              excerpt_chars: int = 140) -> pl.DataFrame:
+    """likes is empty when no source supplied reactions; ``order='likes'`` then says "not available"."""
     has_reactions = "reactions" in available_facts(con)
     if order == "likes" and not has_reactions:
         raise FactsNotAvailable("top_posts", {"reactions"})
-    tz = org_timezone(con, timezone)
-    lo, hi = utc_bounds(tz, scope.start, scope.end)
-    people_sql, people_params = scope.scoped_people_sql()
-    group_condition, group_params = scope.message_group_filter("m")
-    likes_cte = LIKES_CTE if has_reactions else ""
-    likes_value = "coalesce(likes.likes, 0)::BIGINT" if has_reactions else "NULL::BIGINT"
-    likes_from = "LEFT JOIN likes USING (thread_id)" if has_reactions else ""
-    sql = f"""
-        WITH t AS (
-            SELECT m.message_id AS thread_id, m.author_id, p.display_name AS author, m.group_id, m.created_at,
-                   m.title, m.body
-            FROM messages m JOIN ({people_sql}) p ON p.person_id = m.author_id
-            WHERE m.created_at >= ? AND m.created_at < ? AND m.replied_to_id IS NULL
-              AND m.message_id = m.thread_id AND {SHOWN} AND {group_condition}
-        ),
-{likes_cte}
-        replies AS (
-            SELECT x.thread_id, count(*) AS replies
-            FROM messages x JOIN t ON t.thread_id = x.thread_id
-            WHERE x.message_id <> x.thread_id AND x.deleted_at IS NULL GROUP BY 1
-        ),
-        counted AS (
-            SELECT t.*, {likes_value} AS likes, coalesce(replies.replies, 0)::BIGINT AS replies
-            FROM t {likes_from} LEFT JOIN replies USING (thread_id)
-        )
-        SELECT thread_id, author_id, author, c.group_id, g.name AS group_name, c.created_at,
-               CAST(timezone(?, CAST(c.created_at AS TIMESTAMPTZ)) AS TIMESTAMP) AS created_local,
-               title, left(coalesce(body, ''), ?) AS excerpt,
-               likes, replies
-        FROM counted c LEFT JOIN groups g ON g.group_id = c.group_id
-        ORDER BY {order} DESC, {'replies' if order == 'likes' else 'likes'} DESC NULLS LAST, created_at, thread_id
+    sp, params = scope.people_cte()
+    period, period_params = scope.period("t.day")
+    group_condition, group_params = scope.group_condition("t.group_id")
+    likes = "t.likes" if has_reactions else "NULL::BIGINT"
+    other = "replies" if order == "likes" else "likes"
+    return frame(con, f"""
+        WITH {sp}
+        SELECT t.thread_id, t.author_id, sp.display_name AS author, t.group_id, g.name AS group_name,
+               t.created_local, m.title, left(coalesce(m.body, ''), ?) AS excerpt,
+               {likes} AS likes, t.replies::BIGINT AS replies
+        FROM threads t JOIN sp ON sp.person_id = t.author_id JOIN messages m ON m.message_id = t.thread_id
+        LEFT JOIN groups g ON g.group_id = t.group_id
+        WHERE t.may_show AND {period} AND {group_condition}
+        ORDER BY {order} DESC, {other} DESC NULLS LAST, t.created_at, t.thread_id
         LIMIT ?
-    """
-    params = people_params + [lo, hi] + group_params + [tz, int(excerpt_chars), int(limit)]
-    return con.sql(sql, params=params).pl()
+    """, params + [int(excerpt_chars)] + period_params + group_params + [int(limit)])
 
 
 @metric(
@@ -129,45 +87,38 @@ def top_posts(con: duckdb.DuckDBPyConnection, scope: Scope, order: str = "likes"
               "carrying the hashtag. Growth = uses in the period − uses in the previous period of the same length; "
               "% = growth / previous uses (empty when it was not used before).",
     },
-    unit="table",
-    requires=("messages",),
+    columns=(col("hashtag", "str", "Hashtag", "Hashtag", "text"), col("uses", "int", "Usos", "Uses", "count"),
+             col("previous_uses", "int", "Usos previos", "Previous uses", "count"),
+             col("growth", "int", "Crecimiento", "Growth", "count"),
+             col("growth_pct", "float", "Crecimiento (%)", "Growth (%)", "percent")),
+    requires=("messages",), group="content",
     parameters=(
-        Parameter("min_uses", 2, {"es": "Usos mínimos en el periodo para aparecer.",
-                                  "en": "Minimum uses in the period to be listed."}),
-        Parameter("limit", 20, {"es": "Cuántos hashtags.", "en": "How many hashtags."}),
-        TZ_PARAMETER,
+        Parameter("min_uses", {"es": "Usos mínimos en el periodo para aparecer.",
+                               "en": "Minimum uses in the period to be listed."},
+                  kind="int", setting="trending_min_uses", minimum=0, maximum=1_000_000),
+        limit("limit", 20, "Cuántos hashtags.", "How many hashtags.", maximum=1000),
     ),
-    group="content",
 )
-def trending_hashtags(con: duckdb.DuckDBPyConnection, scope: Scope, min_uses: int = 2, limit: int = 20,
-                      timezone: str | None = None) -> pl.DataFrame:
-    """Columns: hashtag, uses, previous_uses, growth, growth_pct (null when previous_uses = 0);
-    ordered by growth, then uses (descending), then hashtag."""
-    tz = org_timezone(con, timezone)
+def trending_hashtags(con: duckdb.DuckDBPyConnection, scope: Scope, min_uses: int, limit: int = 20) -> pl.DataFrame:
+    sp, params = scope.people_cte()
     previous = scope.previous()
-    prev_lo, lo = utc_bounds(tz, previous.start, previous.end)
-    _, hi = utc_bounds(tz, scope.start, scope.end)
-    people_sql, people_params = scope.scoped_people_sql()
-    group_condition, group_params = scope.message_group_filter("m")
-    sql = f"""
-        WITH tagged AS (
-            SELECT DISTINCT m.message_id, m.created_at >= ? AS current, unnest(m.hashtags) AS hashtag
-            FROM messages m JOIN ({people_sql}) p ON p.person_id = m.author_id
-            WHERE m.created_at >= ? AND m.created_at < ? AND len(m.hashtags) > 0 AND {SHOWN} AND {group_condition}
-        ),
+    group_condition, group_params = scope.group_condition("mf.group_id")
+    return frame(con, f"""
+        WITH {sp},
+        tagged AS (
+            SELECT DISTINCT mf.message_id, mf.day >= ? AS current, lower(unnest(m.hashtags)) AS hashtag
+            FROM message_facts mf JOIN sp ON sp.person_id = mf.author_id JOIN messages m USING (message_id)
+            WHERE mf.day BETWEEN ? AND ? AND mf.hashtag_count > 0 AND mf.may_show AND {group_condition}),
         counts AS (
-            SELECT lower(hashtag) AS hashtag, count(DISTINCT message_id) FILTER (WHERE current) AS uses,
+            SELECT hashtag, count(DISTINCT message_id) FILTER (WHERE current) AS uses,
                    count(DISTINCT message_id) FILTER (WHERE NOT current) AS previous_uses
-            FROM tagged WHERE hashtag IS NOT NULL AND hashtag <> '' GROUP BY 1
-        )
+            FROM tagged WHERE hashtag IS NOT NULL AND hashtag <> '' GROUP BY 1)
         SELECT hashtag, uses, previous_uses, uses - previous_uses AS growth,
                CASE WHEN previous_uses > 0 THEN 100.0 * (uses - previous_uses) / previous_uses END AS growth_pct
         FROM counts WHERE uses >= ?
         ORDER BY growth DESC, uses DESC, hashtag
         LIMIT ?
-    """
-    params = [lo] + people_params + [prev_lo, hi] + group_params + [int(min_uses), int(limit)]
-    return con.sql(sql, params=params).pl()
+    """, params + [scope.start, previous.start, scope.end] + group_params + [int(min_uses), int(limit)])
 
 
 @metric(
@@ -176,53 +127,41 @@ def trending_hashtags(con: duckdb.DuckDBPyConnection, scope: Scope, min_uses: in
     description={"es": "Día de la semana y hora en que se publica o se reacciona más.",
                  "en": "Weekday and hour with the most posting or reacting."},
     definition={
-        "es": "Aportaciones (mensajes no borrados de personas del alcance) o reacciones que esas aportaciones "
+        "es": "Aportaciones (mensajes no borrados de personas del alcance) o reacciones que esos mensajes "
               "recibieron (a la hora de la reacción; sin bots), por día de la semana (0 = lunes) y hora, en la "
               "zona horaria de la organización.",
-        "en": "Contributions (non-deleted messages by people in scope) or the reactions those contributions got "
+        "en": "Contributions (non-deleted messages by people in scope) or the reactions those messages got "
               "(at the reaction's time; no bots), by weekday (0 = Monday) and hour, in the organisation's time zone.",
     },
-    unit="count",
-    requires=("messages",),
-    parameters=(
-        Parameter("kind", "contributions", {"es": "contributions o reactions (requiere reacciones).",
-                                            "en": "contributions or reactions (needs reactions)."}),
-        TZ_PARAMETER,
-    ),
-    group="content",
+    columns=(col("weekday", "int32", "Día", "Day", "number"), col("hour", "int32", "Hora", "Hour", "number"),
+             col("count", "int", "Cantidad", "Count", "count")),
+    requires=("messages",), group="content",
+    parameters=(Parameter("kind", {"es": "contributions o reactions (requiere reacciones).",
+                                   "en": "contributions or reactions (needs reactions)."},
+                          kind="choice", default="contributions", choices=("contributions", "reactions")),),
 )
-def best_times(con: duckdb.DuckDBPyConnection, scope: Scope, kind: str = "contributions",
-               timezone: str | None = None) -> pl.DataFrame:
-    """Columns: weekday (0 = Monday … 6 = Sunday), hour (0-23), count. All 168 cells, zeros included."""
-    if kind not in ("contributions", "reactions"):
-        raise ValueError("kind must be contributions or reactions")
-    if kind == "reactions":
-        _require(con, "best_times", "reactions")
-    tz = org_timezone(con, timezone)
-    lo, hi = utc_bounds(tz, scope.start, scope.end)
-    people_sql, people_params = scope.scoped_people_sql()
-    group_condition, group_params = scope.message_group_filter("m")
+def best_times(con: duckdb.DuckDBPyConnection, scope: Scope, kind: str = "contributions") -> pl.DataFrame:
+    """All 168 cells (weekday 0 = Monday … 6, hour 0-23), zeros included."""
+    if kind == "reactions" and "reactions" not in available_facts(con):
+        raise FactsNotAvailable("best_times", {"reactions"})
+    sp, params = scope.people_cte()
+    group_condition, group_params = scope.group_condition("m.group_id")
     if kind == "contributions":
-        events = f"""
-            SELECT m.created_at AS ts, 1 AS n
-            FROM messages m JOIN ({people_sql}) p ON p.person_id = m.author_id
-            WHERE m.created_at >= ? AND m.created_at < ? AND m.deleted_at IS NULL AND {group_condition}
-        """
+        period, period_params = scope.period("m.day")
+        events = f"""SELECT m.created_local AS t, 1 AS n FROM message_facts m JOIN sp ON sp.person_id = m.author_id
+                     WHERE {period} AND NOT m.is_deleted AND {group_condition}"""
     else:
-        events = f"""
-            SELECT r.created_at AS ts, coalesce(r.weight, 1) AS n
-            FROM reactions r JOIN messages m ON m.message_id = r.message_id
-            JOIN ({people_sql}) p ON p.person_id = m.author_id
-            LEFT JOIN people rp ON rp.person_id = r.person_id
-            WHERE r.created_at >= ? AND r.created_at < ? AND m.deleted_at IS NULL
-              AND coalesce(rp.is_bot, FALSE) = FALSE AND {group_condition}
-        """
-    sql = f"""
-        WITH localized AS (SELECT timezone(?, CAST(ts AS TIMESTAMPTZ)) AS t, n FROM ({events})),
-        counts AS (SELECT isodow(t) - 1 AS weekday, hour(t) AS hour, sum(n) AS count FROM localized GROUP BY ALL),
+        period, period_params = scope.period("x.day")
+        events = f"""SELECT x.occurred_local AS t, x.weight AS n
+                     FROM acts x JOIN message_facts m ON m.message_id = x.message_id
+                     JOIN sp ON sp.person_id = m.author_id LEFT JOIN person_facts xp ON xp.person_id = x.source_person_id
+                     WHERE x.kind = 'like' AND x.occurred_local IS NOT NULL AND {period} AND NOT m.is_deleted
+                       AND NOT coalesce(xp.is_bot, FALSE) AND {group_condition}"""
+    return frame(con, f"""
+        WITH {sp},
+        counts AS (SELECT isodow(t) - 1 AS weekday, hour(t) AS hour, sum(n) AS count FROM ({events}) GROUP BY ALL),
         grid AS (SELECT w.weekday, h.hour FROM range(7) w(weekday), range(24) h(hour))
         SELECT grid.weekday::INTEGER AS weekday, grid.hour::INTEGER AS hour, coalesce(counts.count, 0)::BIGINT AS count
         FROM grid LEFT JOIN counts ON counts.weekday = grid.weekday AND counts.hour = grid.hour
         ORDER BY weekday, hour
-    """
-    return con.sql(sql, params=[tz] + people_params + [lo, hi] + group_params).pl()
+    """, params + period_params + group_params)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from metrics.periods import ACTION, people_cte, rows
-from metrics.registry import Parameter, metric
-from metrics.scope import Scope
+from metrics.parameters import days
+from metrics.registry import col, metric
+from pulso.core.scope import Scope
+from pulso.core.sql import one
 
 
 @metric(
@@ -23,22 +24,26 @@ from metrics.scope import Scope
                       "12 meses (365 días).",
                 "en": "Active in the 28 days ending at the period's end ÷ people with at least one action in the "
                       "last 12 months (365 days)."},
-    unit="ratio", requires=("people",), requires_any=("messages", "reactions", "visits"),
-    parameters=(Parameter("recent_days", 28, {"es": "Días recientes.", "en": "Recent days."}),
-                Parameter("base_days", 365, {"es": "Días de la base.", "en": "Base days."})),
+    columns=(col("as_of", "date", "Al", "As of", "date"),
+             col("active_recent", "int", "Activos recientes", "Recently active", "count"),
+             col("active_year", "int", "Activos en el año", "Active in the year", "count"),
+             col("health_index", "float", "Índice de salud", "Health index", "ratio")),
+    requires=("people",), requires_any=("messages", "reactions", "visits"),
+    parameters=(days("recent_days", "health_recent_days", None, "Días recientes.", "Recent days."),
+                days("base_days", "health_base_days", None, "Días de la base.", "Base days.")),
     group="health",
 )
-def community_health_index(con: duckdb.DuckDBPyConnection, scope: Scope, recent_days: int = 28,
-                           base_days: int = 365) -> pl.DataFrame:
+def community_health_index(con: duckdb.DuckDBPyConnection, scope: Scope, recent_days: int,
+                           base_days: int) -> pl.DataFrame:
     """One row: as_of, active_recent, active_year, health_index (null when nobody was active in the year)."""
-    sp, params = people_cte(scope)
-    recent, year = rows(con, f"""
+    sp, params = scope.people_cte()
+    recent, year = one(con, f"""
         WITH {sp}
         SELECT count(DISTINCT a.person_id) FILTER (WHERE a.day > ?::DATE - ?),
                count(DISTINCT a.person_id)
         FROM person_day_activity a JOIN sp USING (person_id)
-        WHERE a.day <= ? AND a.day > ?::DATE - ? AND {ACTION}
-    """, params + [scope.end, int(recent_days), scope.end, scope.end, int(base_days)])[0]
+        WHERE a.day <= ? AND a.day > ?::DATE - ? AND a.acted
+    """, params + [scope.end, int(recent_days), scope.end, scope.end, int(base_days)])
     return pl.DataFrame([{"as_of": scope.end, "active_recent": recent, "active_year": year,
                           "health_index": round(recent / year, 4) if year else None}],
                         schema={"as_of": pl.Date, "active_recent": pl.Int64, "active_year": pl.Int64,

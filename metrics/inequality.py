@@ -18,9 +18,9 @@ import math
 import duckdb
 import polars as pl
 
-from metrics.periods import CONTRIBUTION, people_cte, query
-from metrics.registry import metric
-from metrics.scope import Scope
+from metrics.registry import col, metric
+from pulso.core.scope import Scope
+from pulso.core.sql import frame
 
 
 def inequality_of(counts: list[int]) -> dict[str, float | int | None]:
@@ -54,16 +54,23 @@ def inequality_of(counts: list[int]) -> dict[str, float | int | None]:
                 "en": "Contributions = threads + replies + likes given in the period. Share of the top 1 % and 10 % "
                       "of contributors, Gini coefficient and absence factor (fewest people who make more than 50 % "
                       "of contributions)."},
-    unit="table", requires=("people",), requires_any=("messages", "reactions"), group="inequality",
+    columns=(col("contributors", "int", "Aportan", "Contributors", "count"),
+             col("contributions", "int", "Aportaciones", "Contributions", "count"),
+             col("top1_share", "float", "Parte del 1 % principal", "Top 1 % share", "ratio"),
+             col("top10_share", "float", "Parte del 10 % principal", "Top 10 % share", "ratio"),
+             col("gini", "float", "Gini", "Gini", "score"),
+             col("absence_factor", "int", "Factor de ausencia", "Absence factor", "count")),
+    requires=("people",), requires_any=("messages", "reactions"), group="inequality",
 )
 def participation_inequality(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """One row: contributors, contributions, top1_share, top10_share, gini, absence_factor."""
-    sp, params = people_cte(scope)
-    counts = query(con, f"""
+    sp, params = scope.people_cte()
+    period, period_params = scope.period("a.day")
+    counts = frame(con, f"""
         WITH {sp}
-        SELECT sum(threads_started + replies + likes_given)::BIGINT AS n FROM person_day_activity a
-        JOIN sp USING (person_id) WHERE a.day BETWEEN ? AND ? AND {CONTRIBUTION} GROUP BY a.person_id
-    """, params + [scope.start, scope.end])["n"].to_list()
+        SELECT sum(a.contributions)::BIGINT AS n FROM person_day_activity a
+        JOIN sp USING (person_id) WHERE {period} AND a.contributed GROUP BY a.person_id
+    """, params + period_params)["n"].to_list()
     return pl.DataFrame([inequality_of(counts)], schema={
         "contributors": pl.Int64, "contributions": pl.Int64, "top1_share": pl.Float64, "top10_share": pl.Float64,
         "gini": pl.Float64, "absence_factor": pl.Int64})

@@ -25,95 +25,89 @@ from datetime import timedelta
 import duckdb
 import polars as pl
 
-from metrics.store import org_timezone
-from metrics.periods import ACTION, CONTRIBUTION, eligible_condition, people_cte, query, utc_bounds
-from metrics.registry import Parameter, metric
-from metrics.scope import Scope
+from metrics.columns import PEOPLE, PERSON, SEGMENT, STAGE
+from metrics.parameters import by
+from metrics.registry import Parameter, col, metric
+from pulso.core.scope import Scope, eligible
+from pulso.core.sql import frame
 
 STAGES = ("unaware", "interested", "first_time", "regular", "enthusiast")
 
+
+def threshold(name: str, kind: str, setting: str, es: str, en: str, maximum: float) -> Parameter:
+    return Parameter(name, {"es": es, "en": en}, kind=kind, setting=setting, minimum=0, maximum=maximum)
+
+
 PARAMETERS = (
-    Parameter("regular_weeks", 3, {"es": "Semanas con contribución (de las últimas regular_window) para ser regular.",
-                                   "en": "Weeks with a contribution (of the last regular_window) to be regular."}),
-    Parameter("regular_window", 8, {"es": "Semanas observadas para regular.", "en": "Weeks looked at for regular."}),
-    Parameter("enthusiast_share", 0.5, {"es": "Parte mínima de las últimas enthusiast_window semanas con contribución.",
-                                        "en": "Minimum share of the last enthusiast_window weeks with a contribution."}),
-    Parameter("enthusiast_window", 13, {"es": "Semanas observadas para entusiasta.", "en": "Weeks looked at for enthusiast."}),
-    Parameter("enthusiast_threads", 5, {"es": "Hilos distintos respondidos.", "en": "Distinct threads replied in."}),
-    Parameter("enthusiast_people", 5, {"es": "Personas distintas que respondieron o reaccionaron a sus mensajes.",
-                                       "en": "Distinct people who replied or reacted to their messages."}),
+    threshold("regular_weeks", "int", "regular_weeks", "Semanas con aportación (de las últimas regular_window) para ser "
+              "regular.", "Weeks with a contribution (of the last regular_window) to be regular.", 520),
+    threshold("regular_window", "int", "regular_window_weeks", "Semanas observadas para regular.",
+              "Weeks looked at for regular.", 520),
+    threshold("enthusiast_share", "float", "enthusiast_share", "Parte mínima de las últimas enthusiast_window semanas "
+              "con aportación.", "Minimum share of the last enthusiast_window weeks with a contribution.", 1),
+    threshold("enthusiast_window", "int", "enthusiast_window_weeks", "Semanas observadas para entusiasta.",
+              "Weeks looked at for enthusiast.", 520),
+    threshold("enthusiast_threads", "int", "enthusiast_threads", "Hilos distintos respondidos.",
+              "Distinct threads replied in.", 100_000),
+    threshold("enthusiast_people", "int", "enthusiast_people", "Personas distintas que respondieron o reaccionaron a "
+              "sus mensajes.", "Distinct people who replied or reacted to their messages.", 100_000),
 )
 DEFINITION = {
     "es": "Escalera de participación al cierre del periodo: desconocedor (elegible sin ninguna acción), interesado "
           "(alguna acción pero no de los peldaños superiores, incluye contribuyentes que dejaron de serlo), primera "
           "vez (primera contribución en el periodo), regular (contribuyó en ≥ 3 de las últimas 8 semanas), entusiasta "
           "(regular, contribuyó en ≥ 50 % de las últimas 13 semanas, respondió en ≥ 5 hilos y recibió respuestas o "
-          "reacciones de ≥ 5 personas).",
+          "reacciones de ≥ 5 personas). Los umbrales son los de la configuración.",
     "en": "Participation ladder at the period's end: unaware (eligible, no action ever), interested (some action but "
           "no higher rung, including lapsed contributors), first_time (first contribution in the period), regular "
           "(contributed in ≥ 3 of the last 8 weeks), enthusiast (regular, contributed in ≥ 50 % of the last 13 "
-          "weeks, replied in ≥ 5 threads and got replies or reactions from ≥ 5 people).",
+          "weeks, replied in ≥ 5 threads and got replies or reactions from ≥ 5 people). Thresholds come from the "
+          "settings.",
 }
 
 
-def ladder_frame(con: duckdb.DuckDBPyConnection, scope: Scope, regular_weeks: int = 3, regular_window: int = 8,
-                 enthusiast_share: float = 0.5, enthusiast_window: int = 13, enthusiast_threads: int = 5,
-                 enthusiast_people: int = 5) -> pl.DataFrame:
+def ladder_frame(con: duckdb.DuckDBPyConnection, scope: Scope, regular_weeks: int, regular_window: int,
+                 enthusiast_share: float, enthusiast_window: int, enthusiast_threads: int,
+                 enthusiast_people: int) -> pl.DataFrame:
     """person_id, name, region, office, role, stage — one row per person on the ladder."""
-    sp, params = people_cte(scope)
-    tz = org_timezone(con)
-    window = list(utc_bounds(tz, scope.end - timedelta(days=7 * int(enthusiast_window) - 1), scope.end))
+    sp, params = scope.people_cte()
     wide = max(int(regular_window), int(enthusiast_window))
     need_weeks = math.ceil(float(enthusiast_share) * int(enthusiast_window) - 1e-9)
-    has_reactions = bool(con.execute("SELECT count(*) FROM source_facts WHERE fact = 'reactions'").fetchall()[0][0])
-    reaction_part = ("UNION SELECT m.author_id AS person_id, r.person_id AS other FROM reactions r "
-                     "JOIN messages m USING (message_id) WHERE r.person_id IS NOT NULL "
-                     "AND coalesce(r.created_at, m.created_at) >= ? "
-                     "AND coalesce(r.created_at, m.created_at) < ? "
-                     "AND r.person_id <> m.author_id") if has_reactions else ""
-    reaction_params = window if has_reactions else []
-    return query(con, f"""
+    window = [scope.end - timedelta(days=7 * int(enthusiast_window) - 1), scope.end]
+    return frame(con, f"""
         WITH {sp},
-        hist AS (SELECT a.person_id, min(a.day) FILTER (WHERE {CONTRIBUTION}) AS first_contribution,
-                        bool_or({ACTION}) AS any_action
-                 FROM person_day_activity a JOIN sp USING (person_id) WHERE a.day <= ? GROUP BY a.person_id),
         week_marks AS (SELECT DISTINCT person_id, (?::DATE - day) // 7 AS week FROM person_day_activity
-                       WHERE {CONTRIBUTION} AND day <= ? AND day > ?::DATE - 7 * ?),
+                       WHERE contributed AND day <= ? AND day > ?::DATE - 7 * ?),
         weeks AS (SELECT person_id, count(*) FILTER (WHERE week < ?) AS regular_weeks,
                          count(*) FILTER (WHERE week < ?) AS enthusiast_weeks FROM week_marks GROUP BY person_id),
-        threads AS (SELECT author_id AS person_id, count(DISTINCT thread_id) AS threads FROM messages
-                    WHERE replied_to_id IS NOT NULL
-                      AND created_at >= ? AND created_at < ?
-                    GROUP BY author_id),
-        others AS (SELECT parent.author_id AS person_id, reply.author_id AS other FROM messages reply
-                   JOIN messages parent ON parent.message_id = reply.replied_to_id
-                   WHERE reply.author_id <> parent.author_id
-                     AND reply.created_at >= ? AND reply.created_at < ?
-                   {reaction_part}),
-        reach AS (SELECT person_id, count(DISTINCT other) AS people FROM others GROUP BY person_id)
+        threads AS (SELECT author_id AS person_id, count(DISTINCT thread_id) AS threads FROM message_facts
+                    WHERE is_reply AND day BETWEEN ? AND ? GROUP BY author_id),
+        reach AS (SELECT target_person_id AS person_id, count(DISTINCT source_person_id) AS people FROM acts
+                  WHERE kind IN ('reply', 'like') AND NOT is_self AND day BETWEEN ? AND ?
+                  GROUP BY target_person_id)
         SELECT sp.person_id, sp.display_name AS name, sp.region, sp.office, sp.role,
           CASE
             WHEN coalesce(w.regular_weeks, 0) >= ? AND coalesce(w.enthusiast_weeks, 0) >= ?
                  AND coalesce(t.threads, 0) >= ? AND coalesce(r.people, 0) >= ? THEN 'enthusiast'
             WHEN coalesce(w.regular_weeks, 0) >= ? THEN 'regular'
-            WHEN h.first_contribution BETWEEN ? AND ? THEN 'first_time'
-            WHEN coalesce(h.any_action, FALSE) THEN 'interested'
+            WHEN sp.first_contribution_day BETWEEN ? AND ? THEN 'first_time'
+            WHEN sp.first_action_day <= ? THEN 'interested'
             ELSE 'unaware' END AS stage
-        FROM sp LEFT JOIN hist h USING (person_id) LEFT JOIN weeks w USING (person_id) LEFT JOIN threads t USING (person_id)
+        FROM sp LEFT JOIN weeks w USING (person_id) LEFT JOIN threads t USING (person_id)
         LEFT JOIN reach r USING (person_id)
-        WHERE coalesce(h.any_action, FALSE) OR {eligible_condition()}
+        WHERE sp.first_action_day <= ? OR {eligible('sp')}
         ORDER BY sp.person_id
-    """, params + [scope.end, scope.end, scope.end, scope.end, wide, int(regular_window), int(enthusiast_window)]
-        + window + window + reaction_params
+    """, params + [scope.end, scope.end, scope.end, wide, int(regular_window), int(enthusiast_window)]
+        + window + window
         + [int(regular_weeks), need_weeks, int(enthusiast_threads), int(enthusiast_people), int(regular_weeks),
-           scope.start, scope.end, scope.end])
+           scope.start, scope.end, scope.end, scope.end, scope.end])
 
 
 @metric("participation_ladder",
         label={"es": "Escalera de participación", "en": "Participation ladder"},
         description={"es": "Peldaño de cada persona al cierre del periodo.", "en": "Each person's rung at the period's end."},
-        definition=DEFINITION, unit="table", requires=("people",), requires_any=("messages", "reactions", "visits"),
-        parameters=PARAMETERS, group="ladder")
+        definition=DEFINITION, columns=(*PERSON, STAGE), requires=("people",),
+        requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder")
 def participation_ladder(con: duckdb.DuckDBPyConnection, scope: Scope, **params) -> pl.DataFrame:
     """person_id, name, region, office, role, stage (unaware, interested, first_time, regular, enthusiast)."""
     return ladder_frame(con, scope, **params)
@@ -123,20 +117,18 @@ def participation_ladder(con: duckdb.DuckDBPyConnection, scope: Scope, **params)
         label={"es": "Personas por peldaño", "en": "People per rung"},
         description={"es": "Cuántas personas hay en cada peldaño, opcionalmente por región, oficina o rol.",
                      "en": "How many people are on each rung, optionally by region, office or role."},
-        definition=DEFINITION, unit="table", requires=("people",), requires_any=("messages", "reactions", "visits"),
-        parameters=PARAMETERS + (Parameter("by", None, {"es": "Segmento opcional: region, office o role.",
-                                                         "en": "Optional segment: region, office or role."}),),
+        definition=DEFINITION, columns=(SEGMENT, STAGE, PEOPLE), requires=("people",),
+        requires_any=("messages", "reactions", "visits"),
+        parameters=PARAMETERS + (by(("region", "office", "role"), None, "Segmento opcional: region, office o role.",
+                                    "Optional segment: region, office or role."),),
         group="ladder")
 def participation_ladder_counts(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None,
                                 **params) -> pl.DataFrame:
     """segment ('all' without ``by``), stage, people — every stage listed, zero included, in ladder order."""
-    if by not in (None, "", "region", "office", "role"):
-        raise ValueError(f"by must be region, office or role (got {by!r})")
-    frame = ladder_frame(con, scope, **params)
-    frame = frame.with_columns((pl.col(by) if by else pl.lit("all")).alias("segment"))
-    grid = (frame.select("segment").unique()
+    people = ladder_frame(con, scope, **params).with_columns((pl.col(by) if by else pl.lit("all")).alias("segment"))
+    grid = (people.select("segment").unique()
             .join(pl.DataFrame({"stage": list(STAGES), "order": list(range(len(STAGES)))}), how="cross"))
-    counts = frame.group_by("segment", "stage").agg(pl.len().cast(pl.Int64).alias("people"))
+    counts = people.group_by("segment", "stage").agg(pl.len().cast(pl.Int64).alias("people"))
     return (grid.join(counts, on=["segment", "stage"], how="left").with_columns(pl.col("people").fill_null(0))
             .sort("segment", "order").select("segment", "stage", "people"))
 
@@ -145,8 +137,10 @@ def participation_ladder_counts(con: duckdb.DuckDBPyConnection, scope: Scope, by
         label={"es": "Movimientos en la escalera", "en": "Ladder transitions"},
         description={"es": "Promociones, descensos y permanencias entre el periodo anterior y este.",
                      "en": "Promotions, demotions and people who stayed, between the previous period and this one."},
-        definition=DEFINITION, unit="table", requires=("people",), requires_any=("messages", "reactions", "visits"),
-        parameters=PARAMETERS, group="ladder")
+        definition=DEFINITION, columns=(col("from_stage", "str", "Antes", "Before", "code"),
+                                        col("to_stage", "str", "Ahora", "Now", "code"), PEOPLE,
+                                        col("direction", "str", "Movimiento", "Move", "code")),
+        requires=("people",), requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder")
 def participation_transitions(con: duckdb.DuckDBPyConnection, scope: Scope, **params) -> pl.DataFrame:
     """from_stage, to_stage, people, direction (promoted / demoted / stayed). A person on the ladder in only one
     of the two periods counts as ``unaware`` in the other."""

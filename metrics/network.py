@@ -34,29 +34,28 @@ import networkx as nx
 import polars as pl
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from metrics.columns import OFFICE, PERSON_ID, REGION, ROLE, TIE_MIN_WEIGHT
 from metrics.graph_build import build_digraph, pair_edges, scoped_people, undirected
-from metrics.registry import Parameter, metric
-from metrics.scope import UNASSIGNED, Scope
-from pulso.config import PulsoConfig, load_config
+from metrics.parameters import KINDS, SEED, limit
+from metrics.registry import Parameter, col, metric
+from pulso.core.scope import UNASSIGNED, Scope
 
 FACTS = ("people",)
 ANY_FACT = ("messages", "interactions")
-SEED = Parameter("seed", 42, {"es": "Semilla fija del muestreo y de Louvain (resultados repetibles).",
-                              "en": "Fixed seed for sampling and Louvain (repeatable results)."})
-RESOLUTION = Parameter("resolution", 1.0, {"es": "Resolución de Louvain (mayor = comunidades más pequeñas).",
-                                           "en": "Louvain resolution (higher = smaller communities)."})
-KINDS = Parameter("kinds", None, {"es": "Tipos de interacción a usar; vacío = todos.",
-                                  "en": "Interaction kinds to use; empty = all."})
+RESOLUTION = Parameter("resolution", {"es": "Resolución de Louvain (mayor = comunidades más pequeñas).",
+                                      "en": "Louvain resolution (higher = smaller communities)."},
+                       kind="float", default=1.0, minimum=0.01, maximum=100)
 
 
 MAX_AUTO_EDGES = 150_000
-MIN_WEIGHT = Parameter("min_weight", None, {
+MIN_WEIGHT = Parameter("min_weight", {
     "es": "Interacciones mínimas para contar un vínculo en la red. Vacío = automático: todas (1) mientras la red "
           "tenga hasta 150,000 pares; si tiene más, el menor mínimo que la deja por debajo (las interacciones "
           "sueltas, sobre todo 'me gusta', se dejan fuera). El valor usado se informa en el resultado.",
     "en": "Interactions needed for a tie to count in the network. Empty = automatic: all (1) while the graph has "
           "up to 150,000 pairs; above that, the smallest minimum that brings it under (single interactions, "
-          "mostly likes, are left out). The value used is reported in the result."})
+          "mostly likes, are left out). The value used is reported in the result."},
+    kind="float", default=None, minimum=0, maximum=1e9)
 
 
 def tie_threshold(edges: pl.DataFrame, min_weight: float | None) -> float:
@@ -69,12 +68,10 @@ def tie_threshold(edges: pl.DataFrame, min_weight: float | None) -> float:
     return threshold
 
 
-def scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None,
-                config: PulsoConfig | None = None, min_weight: float | None = None) -> nx.DiGraph:
+def scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None) -> nx.DiGraph:
     """The weighted person DiGraph of a scope (compute once, cache by scope); ties weaker than the
     threshold of ``tie_threshold`` are left out and the threshold is kept in ``graph.graph['min_weight']``."""
-    config = config or load_config()
-    edges = pair_edges(con, scope, config, kinds=kinds)
+    edges = pair_edges(con, scope, kinds=kinds)
     threshold = tie_threshold(edges, min_weight)
     graph = build_digraph(edges.filter(pl.col("weight") >= threshold), scoped_people(con, scope))
     graph.graph["min_weight"] = threshold
@@ -240,106 +237,143 @@ def _clustering(und: nx.Graph) -> dict:
 
 # ---- registered metrics: build the scope's graph, then one pure computation -------------------------------
 
-def _register(name, es, en, desc_es, desc_en, def_es, def_en, unit, parameters):
+NODE = (PERSON_ID, REGION, OFFICE, ROLE)
+
+
+def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, parameters):
     return metric(name, label={"es": es, "en": en}, description={"es": desc_es, "en": desc_en},
-                  definition={"es": def_es, "en": def_en}, unit=unit, requires=FACTS, requires_any=ANY_FACT,
+                  definition={"es": def_es, "en": def_en}, columns=columns, requires=FACTS, requires_any=ANY_FACT,
                   parameters=parameters, group="network")
 
 
-@_register("network_centrality", "Centralidad en la red", "Network centrality",
-           "Quién recibe y envía más, quién influye (PageRank) y quién conecta (intermediación).",
-           "Who receives and sends most, who influences (PageRank) and who brokers (betweenness).",
-           "Grado y fuerza de entrada/salida, PageRank ponderado e intermediación estimada con k fuentes "
-           "muestreadas (semilla fija) en la red ponderada de personas del alcance.",
-           "In/out degree and strength, weighted PageRank and betweenness estimated from k sampled sources "
-           "(fixed seed) on the scope's weighted person graph.", "table",
-           (Parameter("k", 100, {"es": "Fuentes muestreadas para la intermediación (exacta si hay menos personas).",
-                                 "en": "Sampled sources for betweenness (exact when there are fewer people)."}),
-            SEED, KINDS, MIN_WEIGHT))
+@network_metric(
+    "network_centrality", "Centralidad en la red", "Network centrality",
+    "Quién recibe y envía más, quién influye (PageRank) y quién conecta (intermediación).",
+    "Who receives and sends most, who influences (PageRank) and who brokers (betweenness).",
+    "Grado y fuerza de entrada/salida, PageRank ponderado e intermediación estimada con k fuentes "
+    "muestreadas (semilla fija) en la red ponderada de personas del alcance.",
+    "In/out degree and strength, weighted PageRank and betweenness estimated from k sampled sources "
+    "(fixed seed) on the scope's weighted person graph.",
+    (*NODE, col("in_degree", "int", "Grado de entrada", "In-degree", "count"),
+     col("out_degree", "int", "Grado de salida", "Out-degree", "count"),
+     col("in_strength", "float", "Fuerza de entrada", "In-strength", "number"),
+     col("out_strength", "float", "Fuerza de salida", "Out-strength", "number"),
+     col("pagerank", "float", "PageRank (influencia)", "PageRank (influence)", "score"),
+     col("betweenness", "float", "Intermediación", "Betweenness", "score"),
+     col("betweenness_sample_size", "int", "Muestra de intermediación", "Betweenness sample", "count"), TIE_MIN_WEIGHT),
+    (limit("k", 100, "Fuentes muestreadas para la intermediación (exacta si hay menos personas).",
+           "Sampled sources for betweenness (exact when there are fewer people).", maximum=5000), SEED, KINDS,
+     MIN_WEIGHT))
 def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 100, seed: int = 42, kinds=None,
-                       config: PulsoConfig | None = None, min_weight: float | None = None) -> pl.DataFrame:
+                       min_weight: float | None = None) -> pl.DataFrame:
     """See ``centrality_frame``."""
-    return centrality_frame(scope_graph(con, scope, kinds, config, min_weight), k=k, seed=seed)
+    return centrality_frame(scope_graph(con, scope, kinds, min_weight), k=k, seed=seed)
 
 
-@_register("network_communities", "Comunidades de la red", "Network communities",
-           "Grupos de personas que interactúan más entre sí (Louvain).",
-           "Groups of people who interact more among themselves (Louvain).",
-           "Comunidades de Louvain (semilla fija) de la red no dirigida ponderada; 0 = la más grande.",
-           "Louvain communities (fixed seed) of the weighted undirected graph; 0 = largest.", "table",
-           (SEED, RESOLUTION, KINDS, MIN_WEIGHT))
+@network_metric(
+    "network_communities", "Comunidades de la red", "Network communities",
+    "Grupos de personas que interactúan más entre sí (Louvain).",
+    "Groups of people who interact more among themselves (Louvain).",
+    "Comunidades de Louvain (semilla fija) de la red no dirigida ponderada; 0 = la más grande.",
+    "Louvain communities (fixed seed) of the weighted undirected graph; 0 = largest.",
+    (*NODE, col("community", "int", "Comunidad", "Community", "number")), (SEED, RESOLUTION, KINDS, MIN_WEIGHT))
 def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
-                        kinds=None, config: PulsoConfig | None = None, min_weight: float | None = None) -> pl.DataFrame:
+                        kinds=None, min_weight: float | None = None) -> pl.DataFrame:
     """See ``communities_frame``."""
-    return communities_frame(scope_graph(con, scope, kinds, config, min_weight), seed=seed, resolution=resolution)
+    return communities_frame(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution)
 
 
-@_register("community_region_match", "Comunidades frente a regiones", "Communities versus regions",
-           "Si la red real sigue la estructura formal de regiones.",
-           "Whether the real network follows the formal regions.",
-           "Modularidad de la partición por regiones y de Louvain; índice de Rand ajustado e información mutua "
-           "normalizada entre ambas particiones.",
-           "Modularity of the region partition and of Louvain; adjusted Rand index and normalised mutual "
-           "information between the two partitions.", "score", (SEED, RESOLUTION, KINDS, MIN_WEIGHT))
+@network_metric(
+    "community_region_match", "Comunidades frente a regiones", "Communities versus regions",
+    "Si la red real sigue la estructura formal de regiones.", "Whether the real network follows the formal regions.",
+    "Modularidad de la partición por regiones y de Louvain; índice de Rand ajustado e información mutua "
+    "normalizada entre ambas particiones.",
+    "Modularity of the region partition and of Louvain; adjusted Rand index and normalised mutual "
+    "information between the two partitions.",
+    (col("nodes", "int", "Personas", "People", "count"), col("regions", "int", "Regiones", "Regions", "count"),
+     col("communities", "int", "Comunidades", "Communities", "count"), TIE_MIN_WEIGHT,
+     col("region_modularity", "float", "Modularidad de las regiones", "Region modularity", "score"),
+     col("louvain_modularity", "float", "Modularidad de Louvain", "Louvain modularity", "score"),
+     col("adjusted_rand_index", "float", "Índice de Rand ajustado", "Adjusted Rand index", "score"),
+     col("normalized_mutual_info", "float", "Información mutua normalizada", "Normalised mutual information", "score")),
+    (SEED, RESOLUTION, KINDS, MIN_WEIGHT))
 def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
-                           kinds=None, config: PulsoConfig | None = None, min_weight: float | None = None) -> pl.DataFrame:
-    """One row: nodes, regions, communities, region_modularity, louvain_modularity, adjusted_rand_index,
-    normalized_mutual_info (modularities null when the graph has no edge)."""
-    row = partition_match(scope_graph(con, scope, kinds, config, min_weight), seed=seed, resolution=resolution)
+                           kinds=None, min_weight: float | None = None) -> pl.DataFrame:
+    """One row (modularities null when the graph has no edge)."""
+    row = partition_match(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution)
     return pl.DataFrame([row], schema={"nodes": pl.Int64, "regions": pl.Int64, "communities": pl.Int64,
                                        "tie_min_weight": pl.Float64,
                                        "region_modularity": pl.Float64, "louvain_modularity": pl.Float64,
                                        "adjusted_rand_index": pl.Float64, "normalized_mutual_info": pl.Float64})
 
 
-@_register("silos", "Silos", "Silos",
-           "Personas y oficinas sin ningún vínculo fuera de su oficina.",
-           "People and offices with no tie outside their own office.",
-           "Personas (y oficinas) cuyos vínculos, en cualquier dirección, quedan todos dentro de su oficina; "
-           "incluye a quien no tiene vínculos.",
-           "People (and offices) whose ties, in either direction, all stay inside their office; people with "
-           "no tie at all are included.", "people", (KINDS, MIN_WEIGHT))
-def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None,
-          config: PulsoConfig | None = None, min_weight: float | None = None) -> pl.DataFrame:
+@network_metric(
+    "silos", "Silos", "Silos",
+    "Personas y oficinas sin ningún vínculo fuera de su oficina.",
+    "People and offices with no tie outside their own office.",
+    "Personas (y oficinas) cuyos vínculos, en cualquier dirección, quedan todos dentro de su oficina; "
+    "incluye a quien no tiene vínculos.",
+    "People (and offices) whose ties, in either direction, all stay inside their office; people with "
+    "no tie at all are included.",
+    (col("level", "str", "Nivel", "Level", "code"), PERSON_ID, REGION, OFFICE, ROLE,
+     col("people", "int", "Personas", "People", "count"),
+     col("ties_inside", "int", "Vínculos internos", "Ties inside", "count")), (KINDS, MIN_WEIGHT))
+def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None) -> pl.DataFrame:
     """See ``silos_frame``."""
-    return silos_frame(scope_graph(con, scope, kinds, config, min_weight))
+    return silos_frame(scope_graph(con, scope, kinds, min_weight))
 
 
-@_register("region_bridges", "Puentes entre regiones", "Region bridges",
-           "Personas que conectan su región con otras.", "People who connect their region with others.",
-           "Personas con vínculos a otras regiones, ordenadas por regiones alcanzadas y peso de esos vínculos.",
-           "People with ties to other regions, ranked by regions reached and the weight of those ties.", "table",
-           (Parameter("top", 50, {"es": "Cuántas personas mostrar (0 = todas).",
-                                  "en": "How many people to show (0 = all)."}), KINDS, MIN_WEIGHT))
+@network_metric(
+    "region_bridges", "Puentes entre regiones", "Region bridges",
+    "Personas que conectan su región con otras.", "People who connect their region with others.",
+    "Personas con vínculos a otras regiones, ordenadas por regiones alcanzadas y peso de esos vínculos.",
+    "People with ties to other regions, ranked by regions reached and the weight of those ties.",
+    (*NODE, col("regions_reached", "int", "Regiones alcanzadas", "Regions reached", "count"),
+     col("cross_region_ties", "int", "Vínculos entre regiones", "Cross-region ties", "count"),
+     col("cross_region_weight", "float", "Peso entre regiones", "Cross-region weight", "number")),
+    (limit("top", 50, "Cuántas personas mostrar (0 = todas).", "How many people to show (0 = all).", minimum=0),
+     KINDS, MIN_WEIGHT))
 def region_bridges(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 50, kinds=None,
-                   config: PulsoConfig | None = None, min_weight: float | None = None) -> pl.DataFrame:
+                   min_weight: float | None = None) -> pl.DataFrame:
     """See ``bridges_frame``."""
-    return bridges_frame(scope_graph(con, scope, kinds, config, min_weight), top=top)
+    return bridges_frame(scope_graph(con, scope, kinds, min_weight), top=top)
 
 
-@_register("graph_summary", "Resumen de la red", "Network summary",
-           "Tamaño, densidad, componentes, agrupamiento y triángulos de la red, por periodo.",
-           "Size, density, components, clustering and triangles of the network, per period.",
-           "Por periodo de la granularidad: personas, personas con vínculos, aristas dirigidas y no dirigidas, "
-           "densidad, reciprocidad, mayores componentes débil y fuerte, agrupamiento medio y triángulos.",
-           "Per bucket of the granularity: people, people with ties, directed and undirected edges, density, "
-           "reciprocity, largest weakly and strongly connected components, average clustering and triangles.",
-           "table", (Parameter("by_period", True, {
-               "es": "Una fila por periodo (sin fecha no cuenta) o una sola fila para todo el alcance.",
-               "en": "One row per period (undated interactions left out) or one row for the whole scope."}), KINDS))
-def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None,
-                  config: PulsoConfig | None = None) -> pl.DataFrame:
-    """Columns: period (DATE bucket start; null for by_period=False) and the keys of ``summary_row``."""
-    config = config or load_config()
+SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64, "edges": pl.Int64,
+                  "undirected_edges": pl.Int64, "density": pl.Float64, "undirected_density": pl.Float64,
+                  "reciprocity": pl.Float64, "largest_weak_component": pl.Int64, "largest_strong_component": pl.Int64,
+                  "average_clustering": pl.Float64, "triangles": pl.Int64}
+
+
+@network_metric(
+    "graph_summary", "Resumen de la red", "Network summary",
+    "Tamaño, densidad, componentes, agrupamiento y triángulos de la red, por periodo.",
+    "Size, density, components, clustering and triangles of the network, per period.",
+    "Por periodo de la granularidad: personas, personas con vínculos, aristas dirigidas y no dirigidas, "
+    "densidad, reciprocidad, mayores componentes débil y fuerte, agrupamiento medio y triángulos.",
+    "Per bucket of the granularity: people, people with ties, directed and undirected edges, density, "
+    "reciprocity, largest weakly and strongly connected components, average clustering and triangles.",
+    (col("period", "date", "Periodo", "Period", "date"), col("nodes", "int", "Personas", "People", "count"),
+     col("active_nodes", "int", "Personas con vínculos", "People with ties", "count"),
+     col("edges", "int", "Vínculos dirigidos", "Directed ties", "count"),
+     col("undirected_edges", "int", "Vínculos", "Ties", "count"),
+     col("density", "float", "Densidad", "Density", "ratio"),
+     col("undirected_density", "float", "Densidad no dirigida", "Undirected density", "ratio"),
+     col("reciprocity", "float", "Reciprocidad", "Reciprocity", "ratio"),
+     col("largest_weak_component", "int", "Mayor componente débil", "Largest weak component", "count"),
+     col("largest_strong_component", "int", "Mayor componente fuerte", "Largest strong component", "count"),
+     col("average_clustering", "float", "Agrupamiento medio", "Average clustering", "score"),
+     col("triangles", "int", "Triángulos", "Triangles", "count")),
+    (Parameter("by_period", {"es": "Una fila por periodo (sin fecha no cuenta) o una sola fila para todo el alcance.",
+                             "en": "One row per period (undated interactions left out) or one row for the whole "
+                                   "scope."}, kind="bool", default=True), KINDS))
+def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None) -> pl.DataFrame:
+    """period (DATE bucket start; null for by_period=False) and the keys of ``summary_row``."""
     people = scoped_people(con, scope)
     if not by_period:
-        rows = [{"period": None, **summary_row(build_digraph(pair_edges(con, scope, config, kinds=kinds), people))}]
+        rows = [{"period": None, **summary_row(build_digraph(pair_edges(con, scope, kinds=kinds), people))}]
     else:
-        edges = pair_edges(con, scope, config, kinds=kinds, by_period=True)
+        edges = pair_edges(con, scope, kinds=kinds, by_period=True)
         rows = [{"period": period, **summary_row(build_digraph(part), people.height)}
                 for (period,), part in edges.sort("period").group_by("period", maintain_order=True)]
-    schema = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64, "edges": pl.Int64,
-              "undirected_edges": pl.Int64, "density": pl.Float64, "undirected_density": pl.Float64,
-              "reciprocity": pl.Float64, "largest_weak_component": pl.Int64, "largest_strong_component": pl.Int64,
-              "average_clustering": pl.Float64, "triangles": pl.Int64}
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=SUMMARY_SCHEMA)

@@ -1,42 +1,62 @@
-"""Read-only access to a published store, and which facts its sources supplied."""
+"""Read-only access to a published store: the connection, the facts its sources supplied, the
+settings it was built with and the span of days its data covers."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
-
-class StoreMissing(FileNotFoundError):
-    """No store at that path: nothing has been loaded yet."""
+from pulso.core.errors import StoreMissing
+from pulso.core.schema import SCHEMA_VERSION
+from pulso.core.settings import Settings, from_json
+from pulso.core.sql import one, rows, run
 
 
 def connect_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     if not path.exists():
-        raise StoreMissing(f"{path}: no Pulso store here yet; load one with `pulso ingest EXPORT --db {path}`")
+        raise StoreMissing(f"{path.name}: no Pulso store here yet; load one with `pulso ingest EXPORT --db {path}`")
     con = duckdb.connect(str(path), read_only=True)
     try:
-        con.execute("SET enable_progress_bar = false").fetchall()
+        prepare(con)
+        found = one(con, "SELECT value FROM store_info WHERE key = 'schema_version'")
+    except duckdb.Error:
+        con.close()
+        raise StoreMissing(f"{path.name}: not a Pulso store") from None
+    if found is None or int(found[0]) != SCHEMA_VERSION:
+        con.close()
+        raise StoreMissing(f"{path.name}: built by another version of Pulso (schema {found[0] if found else '?'}, "
+                           f"this one reads {SCHEMA_VERSION}); load the exports again into a new store")
+    return con
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Session settings every reading connection (or cursor) uses."""
+    try:
+        run(con, "SET enable_progress_bar = false")
     except duckdb.InvalidInputException:
         pass  # inside Jupyter without ipywidgets DuckDB refuses any progress-bar setting
-    con.execute("SET TimeZone = 'UTC'").fetchall()
-    return con
+    run(con, "SET TimeZone = 'UTC'")
 
 
 def available_facts(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Facts any loaded source supplied (see the source_facts table)."""
-    return {row[0] for row in con.execute("SELECT DISTINCT fact FROM source_facts").fetchall()}
+    return {row[0] for row in rows(con, "SELECT DISTINCT fact FROM source_facts")}
 
 
-def org_timezone(con: duckdb.DuckDBPyConnection, override: str | None = None) -> str:
-    """The time zone days and hours are computed in: ``override`` if given, else the one
-    the store was published with, else the configured one."""
-    if override:
-        return override
-    found = con.execute("SELECT value FROM store_info WHERE key = 'timezone'").fetchall()
-    if found:
-        return found[0][0]
-    from pulso.config import load_config
+def store_settings(con: duckdb.DuckDBPyConnection) -> Settings:
+    """The organisation settings the store was built with (written by every publish)."""
+    found = one(con, "SELECT value FROM store_info WHERE key = 'settings'")
+    source = one(con, "SELECT value FROM store_info WHERE key = 'settings_source'")
+    return from_json(found[0], source[0] if source else "the store")
 
-    return load_config().timezone
+
+def data_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """(first, last) local day with any dated fact in the store, or None when it holds none."""
+    found = rows(con, "SELECT key, value FROM store_info WHERE key IN ('data_first_day', 'data_last_day')")
+    values = dict(found)
+    if not values.get("data_first_day"):
+        return None
+    return date.fromisoformat(values["data_first_day"]), date.fromisoformat(values["data_last_day"])

@@ -1,10 +1,9 @@
-"""Store bookkeeping for the dashboard's Datos page and its filters.
+"""What the store holds, for the Datos page and the filters.
 
-Read-only queries ``(con) -> polars.DataFrame`` on what has been loaded:
-sources and the facts each supplied, ingestion runs, rejected rows, data
-freshness, the values the filters offer, and the communications calendar
-(registered as metric ``campaign_calendar`` so pages can draw events on a
-time axis).
+The tables the Datos page shows (sources and facts, freshness, load runs,
+rejected rows) are registered metrics like every other number; the scope's
+period and filters do not apply to them (they describe the whole store).
+``filter_options`` gives the values the sidebar offers.
 """
 
 from __future__ import annotations
@@ -12,25 +11,52 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from metrics.registry import metric
-from metrics.scope import UNASSIGNED, Scope
+from metrics.parameters import limit
+from metrics.registry import col, metric
+from pulso.core.scope import Scope
+from pulso.core.sql import frame, rows
+
+FACT = col("fact", "str", "Dato", "Fact", "code")
+SOURCE = col("source", "str", "Fuente", "Source", "code")
+ROWS = col("rows", "int", "Filas", "Rows", "count")
+FIRST = col("first_at", "datetime", "Desde", "From", "datetime")
+LAST = col("last_at", "datetime", "Hasta", "To", "datetime")
 
 
-
-def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
-    return con.sql(sql, params=params or []).pl()
-
-
-def sources_and_facts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """source, fact, rows, first_at, last_at (UTC): one row per fact each source supplied."""
-    return _frame(con, "SELECT source, fact, rows, first_at, last_at FROM source_facts ORDER BY source, fact")
+def store_metric(name: str, es: str, en: str, def_es: str, def_en: str, columns: tuple, parameters: tuple = ()):
+    return metric(name, label={"es": es, "en": en}, description={"es": def_es, "en": def_en},
+                  definition={"es": def_es, "en": def_en}, columns=columns, parameters=parameters, group="store")
 
 
-def ingestion_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """run_id, started_at, finished_at, paths, formats, rows_read, rows_loaded, rows_rejected, rows_duplicate;
-    newest first."""
-    return _frame(con, """
-        SELECT r.run_id, r.started_at, r.finished_at, r.paths, r.formats,
+@store_metric("store_sources", "Fuentes y datos cargados", "Loaded sources and facts",
+              "Cada dato que aportó cada fuente, con cuántas filas y el periodo que cubre.",
+              "Every fact each source supplied, with how many rows and the span it covers.",
+              (SOURCE, FACT, ROWS, FIRST, LAST))
+def store_sources(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    return frame(con, "SELECT source, fact, rows, first_at, last_at FROM source_facts ORDER BY source, fact")
+
+
+@store_metric("store_freshness", "Actualidad de los datos", "Data freshness",
+              "Por dato, el periodo que cubren todas las fuentes juntas y sus filas.",
+              "Per fact, the span all sources together cover, and their rows.", (FACT, FIRST, LAST, ROWS))
+def store_freshness(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    return frame(con, """SELECT fact, min(first_at) AS first_at, max(last_at) AS last_at, sum(rows)::BIGINT AS rows
+                         FROM source_facts GROUP BY fact ORDER BY fact""")
+
+
+@store_metric("store_runs", "Cargas", "Load runs",
+              "Cada carga publicada, la más reciente primero: filas leídas = cargadas + rechazadas + duplicadas.",
+              "Every published load, newest first: rows read = loaded + rejected + duplicates.",
+              (col("run_id", "str", "Carga", "Run", "id"), col("started_at", "datetime", "Inicio", "Started", "datetime"),
+               col("finished_at", "datetime", "Fin", "Finished", "datetime"),
+               col("formats", "str", "Formatos", "Formats", "text"),
+               col("rows_read", "int", "Filas leídas", "Rows read", "count"),
+               col("rows_loaded", "int", "Cargadas", "Loaded", "count"),
+               col("rows_rejected", "int", "Rechazadas", "Rejected", "count"),
+               col("rows_duplicate", "int", "Duplicadas", "Duplicates", "count")))
+def store_runs(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    return frame(con, """
+        SELECT r.run_id, r.started_at, r.finished_at, r.formats,
                coalesce(sum(s.rows_read), 0)::BIGINT AS rows_read, coalesce(sum(s.rows_loaded), 0)::BIGINT AS rows_loaded,
                coalesce(sum(s.rows_rejected), 0)::BIGINT AS rows_rejected,
                coalesce(sum(s.rows_duplicate), 0)::BIGINT AS rows_duplicate
@@ -38,44 +64,42 @@ def ingestion_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         GROUP BY ALL ORDER BY r.started_at DESC""")
 
 
-def rejected_rows(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pl.DataFrame:
-    """run_id, file, line, table_name, reason, raw: the newest ``limit`` rejected rows."""
-    return _frame(con, """
+REJECT_FILE = col("file", "str", "Archivo", "File", "text")
+REJECT_TABLE = col("table_name", "str", "Tabla", "Table", "code")
+REJECT_REASON = col("reason", "str", "Motivo", "Reason", "text")
+
+
+@store_metric("store_rejects_by_reason", "Filas rechazadas por motivo", "Rejected rows by reason",
+              "Filas que una carga no pudo usar, contadas por archivo, tabla y motivo.",
+              "Rows a load could not use, counted by file, table and reason.",
+              (REJECT_FILE, REJECT_TABLE, REJECT_REASON, ROWS))
+def store_rejects_by_reason(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+    return frame(con, """SELECT file, table_name, reason, count(*) AS rows FROM rejected_rows
+                         GROUP BY ALL ORDER BY rows DESC, file, reason""")
+
+
+@store_metric("store_rejected_rows", "Filas rechazadas", "Rejected rows",
+              "Las filas rechazadas más recientes, con archivo, fila, tabla, motivo y contenido.",
+              "The newest rejected rows, with file, row, table, reason and content.",
+              (col("run_id", "str", "Carga", "Run", "id"), REJECT_FILE, col("line", "int", "Fila", "Row", "number"),
+               REJECT_TABLE, REJECT_REASON, col("raw", "str", "Contenido", "Content", "text")),
+              (limit("limit", 1000, "Cuántas filas.", "How many rows.", maximum=10_000),))
+def store_rejected_rows(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 1000) -> pl.DataFrame:
+    return frame(con, """
         SELECT j.run_id, j.file, j.line, j.table_name, j.reason, j.raw
         FROM rejected_rows j LEFT JOIN ingestion_runs r USING (run_id)
         ORDER BY r.started_at DESC, j.file, j.line LIMIT ?""", [limit])
 
 
-def rejects_by_reason(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """file, table_name, reason, rows: rejected rows counted by reason."""
-    return _frame(con, """SELECT file, table_name, reason, count(*) AS rows FROM rejected_rows
-                          GROUP BY ALL ORDER BY rows DESC, file, reason""")
-
-
-def freshness(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """fact, first_at, last_at (UTC, over every source that supplied it), rows."""
-    return _frame(con, """SELECT fact, min(first_at) AS first_at, max(last_at) AS last_at, sum(rows)::BIGINT AS rows
-                          FROM source_facts GROUP BY fact ORDER BY fact""")
-
-
-def activity_bounds(con: duckdb.DuckDBPyConnection) -> tuple | None:
-    """(first local day, last local day) with any activity in the rollup, or None for an empty store."""
-    rows = con.execute("SELECT min(day), max(day) FROM person_day_activity").fetchall()
-    return None if not rows or rows[0][0] is None else (rows[0][0], rows[0][1])
-
-
-def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     """Values the sidebar filters offer: regions, offices (with their region), roles, groups (id, name)."""
     out: dict[str, list] = {}
     for column in ("region", "role"):
-        out[column] = [r[0] for r in con.execute(
-            f"SELECT DISTINCT coalesce({column}, ?) AS v FROM people WHERE coalesce(is_bot, FALSE) = FALSE ORDER BY v",
-            [UNASSIGNED]).fetchall()]
-    out["office"] = [(r[0], r[1]) for r in con.execute(
-        "SELECT DISTINCT coalesce(office, ?) AS o, coalesce(region, ?) AS r FROM people "
-        "WHERE coalesce(is_bot, FALSE) = FALSE ORDER BY o, r", [UNASSIGNED, UNASSIGNED]).fetchall()]
-    out["group"] = [(r[0], r[1]) for r in con.execute(
-        "SELECT group_id, coalesce(name, group_id) FROM groups ORDER BY 2").fetchall()]
+        out[column] = [r[0] for r in rows(
+            con, f"SELECT DISTINCT {column} FROM person_facts WHERE NOT is_bot ORDER BY 1")]
+    out["office"] = [(r[0], r[1]) for r in rows(
+        con, "SELECT DISTINCT office, region FROM person_facts WHERE NOT is_bot ORDER BY 1, 2")]
+    out["group"] = [(r[0], r[1]) for r in rows(con, "SELECT group_id, coalesce(name, group_id) FROM groups ORDER BY 2")]
     return out
 
 
@@ -88,17 +112,12 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
                       "audiencia, tal como los cargó la fuente. No depende de los filtros de personas.",
                 "en": "Every event whose day (organisation time zone) falls in the period: date, title, channel and "
                       "audience, as the source loaded them. People filters do not apply."},
-    unit="table", requires=("campaign_events",), group="campaigns",
+    columns=(col("event_id", "str", "Evento (ID)", "Event (ID)", "id"), col("event_date", "date", "Fecha", "Date", "date"),
+             col("title", "str", "Evento", "Event", "text"), col("channel", "str", "Canal", "Channel", "text"),
+             col("audience", "str", "Audiencia", "Audience", "text")),
+    requires=("campaign_events",), group="campaigns",
 )
 def campaign_calendar(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    """event_id, event_date, title, channel, audience; by date."""
-    return _frame(con, """SELECT event_id, event_date, title, channel, audience FROM campaign_events
-                          WHERE event_date BETWEEN ? AND ? ORDER BY event_date, event_id""", [scope.start, scope.end])
-
-
-def org_timezone(con: duckdb.DuckDBPyConnection) -> str:
-    """The organisation's time zone (for showing times), cached per store by the dashboard."""
-    from metrics.store import org_timezone as timezone_of
-
-    return timezone_of(con)
-
+    period, params = scope.period("event_date")
+    return frame(con, f"""SELECT event_id, event_date, title, channel, audience FROM campaign_events
+                          WHERE {period} ORDER BY event_date, event_id""", params)

@@ -37,11 +37,11 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics import silhouette_score
 
-from metrics.content import SHOWN
-from metrics.periods import utc_bounds
-from metrics.store import org_timezone
-from metrics.registry import Parameter, metric
-from metrics.scope import Scope
+from metrics.columns import THREAD_ID
+from metrics.parameters import limit
+from metrics.registry import Parameter, col, metric
+from pulso.core.scope import Scope
+from pulso.core.sql import frame
 
 SPANISH_STOP_WORDS = frozenset("""
 a al algo algunas algunos ante antes aquí así aun aún cada como cómo con contra cual cuál cuando cuándo de del
@@ -66,14 +66,16 @@ CHOOSE_ON_THREADS = 1500  # the number of topics is chosen on a seeded sample of
 MIN_THREADS_PER_TOPIC = 2  # when choosing the number of topics, every topic must hold this many threads
 
 PARAMETERS = (
-    Parameter("n_topics", None, {"es": "Número de temas (vacío: se elige el de mejor separación).",
-                                 "en": "Number of topics (empty: the best separated number is chosen)."}),
-    Parameter("seed", 0, {"es": "Semilla (mismo valor, mismo resultado).", "en": "Random seed (same seed, same result)."}),
-    Parameter("max_threads", 5000, {"es": "Máximo de hilos ajustados (muestra con semilla por encima).",
-                                    "en": "Most threads fitted (a seeded sample above it)."}),
-    Parameter("max_topics", 8, {"es": "Máximo de temas al elegir.", "en": "Most topics when choosing."}),
-    Parameter("min_df", 2, {"es": "Hilos mínimos en que aparece un término.", "en": "Fewest threads a term occurs in."}),
-    Parameter("top_terms", 8, {"es": "Términos por tema.", "en": "Terms per topic."}),
+    Parameter("n_topics", {"es": "Número de temas (vacío: se elige el de mejor separación).",
+                           "en": "Number of topics (empty: the best separated number is chosen)."},
+              kind="int", default=None, minimum=1, maximum=50),
+    Parameter("seed", {"es": "Semilla (mismo valor, mismo resultado).", "en": "Random seed (same seed, same result)."},
+              kind="int", default=0, minimum=0, maximum=2**31 - 1),
+    limit("max_threads", 5000, "Máximo de hilos ajustados (muestra con semilla por encima).",
+          "Most threads fitted (a seeded sample above it).", maximum=20_000, minimum=2),
+    limit("max_topics", 8, "Máximo de temas al elegir.", "Most topics when choosing.", maximum=30, minimum=2),
+    limit("min_df", 2, "Hilos mínimos en que aparece un término.", "Fewest threads a term occurs in.", maximum=1000),
+    limit("top_terms", 8, "Términos por tema.", "Terms per topic.", maximum=50),
 )
 
 
@@ -83,35 +85,30 @@ class TopicModel:
     thread_topics: pl.DataFrame  # thread_id, topic, weight
 
 
-def thread_documents(con: duckdb.DuckDBPyConnection, scope: Scope, timezone: str | None = None,
-                     max_threads: int | None = None, seed: int = 0) -> pl.DataFrame:
-    """thread_id, text: one document per shown thread of the scope (see module docstring); above
+def thread_documents(con: duckdb.DuckDBPyConnection, scope: Scope, max_threads: int | None = None,
+                     seed: int = 0) -> pl.DataFrame:
+    """thread_id, text: one document per thread of the scope that may be shown (see module docstring); above
     ``max_threads`` threads, a seeded sample of them is taken in the database (the same seed gives the
     same sample), so a year of text is never fetched only to be sampled."""
-    sample = "ORDER BY hash(m.message_id, ?) LIMIT ?" if max_threads else ""
-    tz = org_timezone(con, timezone)
-    lo, hi = utc_bounds(tz, scope.start, scope.end)
-    people_sql, people_params = scope.scoped_people_sql()
-    group_condition, group_params = scope.message_group_filter("m")
-    sql = f"""
-        WITH t AS (
-            SELECT m.message_id AS thread_id, concat_ws(' ', m.title, m.body) AS text
-            FROM messages m JOIN ({people_sql}) p ON p.person_id = m.author_id
-            WHERE m.created_at >= ? AND m.created_at < ? AND m.replied_to_id IS NULL
-              AND m.message_id = m.thread_id AND {SHOWN} AND {group_condition}
-            {sample}
-        ),
+    sample = "ORDER BY hash(t.thread_id, ?) LIMIT ?" if max_threads else ""
+    sp, params = scope.people_cte()
+    period, period_params = scope.period("t.day")
+    group_condition, group_params = scope.group_condition("t.group_id")
+    return frame(con, f"""
+        WITH {sp},
+        t AS (
+            SELECT t.thread_id, concat_ws(' ', m.title, m.body) AS text
+            FROM threads t JOIN sp ON sp.person_id = t.author_id JOIN messages m ON m.message_id = t.thread_id
+            WHERE t.may_show AND {period} AND {group_condition}
+            {sample}),
         r AS (
-            SELECT x.thread_id, string_agg(x.body, ' ' ORDER BY x.created_at, x.message_id) AS replies
-            FROM messages x JOIN t ON t.thread_id = x.thread_id
-            WHERE x.message_id <> x.thread_id AND x.deleted_at IS NULL
-            GROUP BY x.thread_id
-        )
+            SELECT x.thread_id, string_agg(m.body, ' ' ORDER BY x.created_at, x.message_id) AS replies
+            FROM message_facts x JOIN t ON t.thread_id = x.thread_id JOIN messages m ON m.message_id = x.message_id
+            WHERE x.is_reply AND x.may_show
+            GROUP BY x.thread_id)
         SELECT t.thread_id, concat_ws(' ', t.text, r.replies) AS text
         FROM t LEFT JOIN r USING (thread_id) ORDER BY t.thread_id
-    """
-    params = people_params + [lo, hi] + group_params + ([seed, max_threads] if max_threads else [])
-    return con.sql(sql, params=params).pl()
+    """, params + period_params + group_params + ([seed, max_threads] if max_threads else []))
 
 
 def fit_topics(documents: pl.DataFrame, n_topics: int | None = None, seed: int = 0, max_threads: int = 5000,
@@ -184,8 +181,8 @@ def _choose_k(matrix, seed: int, max_k: int) -> int:
     return best_k
 
 
-def _model(con, scope, n_topics, seed, max_threads, max_topics, min_df, top_terms, timezone) -> TopicModel:
-    return fit_topics(thread_documents(con, scope, timezone, max_threads, seed), n_topics, seed, max_threads,
+def _model(con, scope, n_topics, seed, max_threads, max_topics, min_df, top_terms) -> TopicModel:
+    return fit_topics(thread_documents(con, scope, max_threads, seed), n_topics, seed, max_threads,
                       max_topics, min_df, top_terms)
 
 
@@ -203,20 +200,23 @@ _DEFINITION = {
 @metric("discovered_topics", label={"es": "Temas descubiertos", "en": "Discovered topics"},
         description={"es": "De qué se habla: temas encontrados automáticamente en los hilos.",
                      "en": "What people talk about: topics found automatically in the threads."},
-        definition=_DEFINITION, unit="table", requires=("messages",), parameters=PARAMETERS, group="content")
+        definition=_DEFINITION, requires=("messages",), parameters=PARAMETERS, group="content",
+        columns=(col("topic", "int", "Tema", "Topic", "number"), col("top_terms", "str", "Términos", "Terms", "text"),
+                 col("threads", "int", "Hilos", "Threads", "count"),
+                 col("example_thread_ids", "list[str]", "Hilos ejemplo", "Example threads", "list")))
 def discovered_topics(con: duckdb.DuckDBPyConnection, scope: Scope, n_topics: int | None = None, seed: int = 0,
-                      max_threads: int = 5000, max_topics: int = 8, min_df: int = 2, top_terms: int = 8,
-                      timezone: str | None = None) -> pl.DataFrame:
+                      max_threads: int = 5000, max_topics: int = 8, min_df: int = 2, top_terms: int = 8) -> pl.DataFrame:
     """Columns: topic (1 = most threads), top_terms (comma-separated), threads,
     example_thread_ids (up to 3 threads with the highest weight)."""
-    return _model(con, scope, n_topics, seed, max_threads, max_topics, min_df, top_terms, timezone).topics
+    return _model(con, scope, n_topics, seed, max_threads, max_topics, min_df, top_terms).topics
 
 
 @metric("thread_topics", label={"es": "Tema de cada hilo", "en": "Topic of each thread"},
         description={"es": "El tema asignado a cada hilo.", "en": "The topic each thread was assigned to."},
-        definition=_DEFINITION, unit="table", requires=("messages",), parameters=PARAMETERS, group="content")
+        definition=_DEFINITION, requires=("messages",), parameters=PARAMETERS, group="content",
+        columns=(THREAD_ID, col("topic", "int", "Tema", "Topic", "number"),
+                 col("weight", "float", "Peso del tema", "Topic weight", "ratio")))
 def thread_topics(con: duckdb.DuckDBPyConnection, scope: Scope, n_topics: int | None = None, seed: int = 0,
-                  max_threads: int = 5000, max_topics: int = 8, min_df: int = 2, top_terms: int = 8,
-                  timezone: str | None = None) -> pl.DataFrame:
+                  max_threads: int = 5000, max_topics: int = 8, min_df: int = 2, top_terms: int = 8) -> pl.DataFrame:
     """Columns: thread_id, topic, weight (the topic's share, 0-1, of the thread's topic weights)."""
-    return _model(con, scope, n_topics, seed, max_threads, max_topics, min_df, top_terms, timezone).thread_topics
+    return _model(con, scope, n_topics, seed, max_threads, max_topics, min_df, top_terms).thread_topics

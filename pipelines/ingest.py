@@ -12,13 +12,13 @@ import duckdb
 from pipelines.errors import IngestError
 from pipelines.merge import TableOutcome, merge_all
 from pipelines.readers import Reader, detect_reader, reader_named
-from pipelines.rollups import build_rollups
+from pipelines.derived import build_derived
 from pipelines.staging import Stage, create_typed_tables
 from pipelines.store import building_copy, create_schema, open_build_connection, set_info, writer_lock
 from pulso import __version__
-from pulso.config import PulsoConfig, load_config
-from pulso.schema import READER_TABLES
-from pipelines.store import one, run
+from pulso.core.schema import READER_TABLES
+from pulso.core.settings import Settings, load_settings
+from pulso.core.sql import one, run
 
 
 @dataclass
@@ -43,9 +43,10 @@ def new_run_id() -> str:
 
 
 def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
-           config: PulsoConfig | None = None) -> IngestSummary:
-    """Load ``paths`` into the store at ``db_path`` atomically. Raises IngestError."""
-    config = config or load_config()
+           settings: Settings | None = None) -> IngestSummary:
+    """Load ``paths`` into the store at ``db_path`` atomically, with ``settings`` (default: the settings file in
+    force). With no paths, the store is published again with the settings applied. Raises IngestError."""
+    settings = settings or load_settings()
     readers: list[tuple[Path, Reader]] = []
     for path in paths:
         path = Path(path)
@@ -64,7 +65,7 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
     with writer_lock(db_path), building_copy(db_path) as build_path:
         con = open_build_connection(build_path)
         try:
-            summary = _load(con, readers, run_id, started, config)
+            summary = _load(con, readers, run_id, started, settings)
             run(con, "CHECKPOINT")
         finally:
             con.close()
@@ -72,13 +73,13 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
 
 
 def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], run_id: str,
-          started: datetime, config: PulsoConfig) -> IngestSummary:
-    create_schema(con, config.timezone)
+          started: datetime, settings: Settings) -> IngestSummary:
+    create_schema(con, settings)
     create_typed_tables(con)
     stages: list[Stage] = []
     for path, reader in readers:
-        stage = Stage(con, reader.name)
-        reader.read(path, stage, config)
+        stage = Stage(con, reader.name, settings)
+        reader.read(path, stage)
         stages.append(stage)
     for stage in stages:
         for reject in stage.rejects:
@@ -88,7 +89,7 @@ def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], ru
     summary = _summarise(run_id, readers, stages, outcomes)
     _record(con, summary, readers, started)
     _record_facts(con, stages)
-    build_rollups(con, config.timezone)
+    build_derived(con, settings)
     set_info(con, published_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     return summary
 

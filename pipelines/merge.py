@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines.errors import IngestError
-from pulso.schema import PEOPLE, READER_TABLES, Table
-from pipelines.store import one, run
+from pulso.core.schema import PEOPLE, READER_TABLES, Table
+from pulso.core.sql import one, run
 
 PERSON_COLUMNS = {
     "people": ("manager_id",),

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from pulso.schema import KNOWN_FACTS, READER_TABLES, TABLES_BY_NAME, Table
-from pipelines.store import one, run
+from pulso.core.schema import KNOWN_FACTS, READER_TABLES, TABLES_BY_NAME, Table
+from pulso.core.settings import Settings
+from pulso.core.sql import one, run
 
 MAX_RAW_CHARS = 2000
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
@@ -107,6 +108,7 @@ class Stage:
 
     con: duckdb.DuckDBPyConnection
     source: str
+    settings: Settings
     rejects: list[Reject] = field(default_factory=list)
     facts: set[str] = field(default_factory=set)
     # rows each (file, table) pair handed over, including rows the reader rejected itself

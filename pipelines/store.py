@@ -19,9 +19,11 @@ from pathlib import Path
 
 import duckdb
 
-from pulso import __version__
-from pulso.schema import ALL_TABLES, SCHEMA_VERSION, create_table_sql
 from pipelines.errors import IngestError
+from pulso import __version__
+from pulso.core.schema import ALL_TABLES, SCHEMA_VERSION, create_table_sql
+from pulso.core.settings import Settings
+from pulso.core.sql import one, run
 
 
 # DuckDB's memory during a load; above it, staging spills to a temporary folder beside the store.
@@ -38,13 +40,18 @@ def open_build_connection(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def create_schema(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
+def create_schema(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Create the canonical and bookkeeping tables (if new) and record the settings this publish uses."""
+    found = None
+    if one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'store_info'")[0]:
+        found = one(con, "SELECT value FROM store_info WHERE key = 'schema_version'")
+    if found is not None and int(found[0]) != SCHEMA_VERSION:
+        raise IngestError(None, f"the store has schema version {found[0]}, this Pulso writes {SCHEMA_VERSION}: "
+                                "load the exports again into a new store")
     for table in ALL_TABLES:
         run(con, create_table_sql(table))
-    found = one(con, "SELECT value FROM store_info WHERE key = 'schema_version'")
-    if found is not None and int(found[0]) != SCHEMA_VERSION:
-        raise IngestError(None, f"the store has schema version {found[0]}, this Pulso writes {SCHEMA_VERSION}")
-    set_info(con, schema_version=str(SCHEMA_VERSION), timezone=timezone, pulso_version=__version__)
+    set_info(con, schema_version=str(SCHEMA_VERSION), pulso_version=__version__, settings=settings.to_json(),
+             settings_source=settings.source, settings_digest=settings.digest, timezone=settings.timezone)
 
 
 def set_info(con: duckdb.DuckDBPyConnection, **values: str) -> None:
@@ -82,15 +89,3 @@ def building_copy(live: Path) -> Iterator[Path]:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             if leftover.exists():
                 leftover.unlink()
-
-
-def run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> None:
-    """Execute a statement and consume its result (DuckDB 2.0 refuses new work on a
-    connection while a result from ``execute`` is unfetched)."""
-    con.execute(sql, params or []).fetchall()
-
-
-def one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
-    """The first row of a query, or None; the result is consumed whole."""
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0] if rows else None

@@ -1,7 +1,7 @@
-"""Pulso core: configuration, the canonical data model and the command line.
+"""Pulso: engagement analytics for internal corporate social networks.
 
-The three layers (``pipelines`` writes, ``metrics`` reads, ``dashboard`` renders)
-all depend on this package; it depends on none of them except through the CLI.
+``pulso.core`` is the floor (settings, data model, scope); ``pipelines`` writes the
+store, ``metrics`` reads it, ``dashboard`` renders; ``pulso.cli`` sits on top.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

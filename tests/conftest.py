@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.ingest import ingest
+from pulso.core.settings import load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -46,20 +47,26 @@ def write_export(folder: Path, tables: dict[str, list[dict]]) -> Path:
 
 
 def build_store(tmp_path: Path, tables: dict[str, list[dict]], directory: list[dict] | None = None,
-                name: str = "store.duckdb") -> Path:
-    """Ingest hand-written rows (and an optional org directory) into a new store; return its path."""
+                name: str = "store.duckdb", settings: str | None = None) -> Path:
+    """Ingest hand-written rows (and an optional org directory) into a new store; return its path.
+    ``settings``: the text of a settings file to build it with (default: the packaged settings)."""
     paths = [write_export(tmp_path / f"export_{name}", tables)]
     if directory:
         paths.append(write_csv(tmp_path / f"directory_{name}.csv", directory))
+    chosen = None
+    if settings is not None:
+        settings_file = tmp_path / f"settings_{name}.toml"
+        settings_file.write_text(settings, encoding="utf-8")
+        chosen = load_settings(settings_file)
     db = tmp_path / name
-    ingest(paths, db)
+    ingest(paths, db, settings=chosen)
     return db
 
 
 @pytest.fixture
 def make_store(tmp_path):
-    def make(tables, directory=None, name="store.duckdb"):
-        return build_store(tmp_path, tables, directory, name)
+    def make(tables, directory=None, name="store.duckdb", settings=None):
+        return build_store(tmp_path, tables, directory, name, settings)
     return make
 
 

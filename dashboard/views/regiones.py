@@ -14,7 +14,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.i18n import fmt_number, fmt_percent, fmt_points, t
 from dashboard.common import current, explain, fetch, help_text, kpi_cards, table
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 
 DRILL_KEYS = ("dr", "do")
 

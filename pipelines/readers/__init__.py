@@ -1,7 +1,7 @@
 """Readers: the only code that knows an external format.
 
 A reader is an object with ``name``, ``description``, ``detect(path) -> bool``
-and ``read(path, stage, config) -> None``; it puts canonical rows into the
+and ``read(path, stage) -> None``; it puts canonical rows into the
 :class:`~pipelines.staging.Stage` and declares the facts its format supplies.
 Register a new reader by adding it to ``READERS`` (first match wins, so the
 most specific detectors come first).
@@ -14,7 +14,6 @@ from typing import Protocol
 
 from pipelines.errors import IngestError
 from pipelines.staging import Stage
-from pulso.config import PulsoConfig
 
 
 class Reader(Protocol):
@@ -23,7 +22,7 @@ class Reader(Protocol):
 
     def detect(self, path: Path) -> bool: ...
 
-    def read(self, path: Path, stage: Stage, config: PulsoConfig) -> None: ...
+    def read(self, path: Path, stage: Stage) -> None: ...
 
 
 def all_readers() -> list[Reader]:

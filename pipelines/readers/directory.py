@@ -21,7 +21,6 @@ import polars as pl
 from pipelines.errors import IngestError
 from pipelines.readers.files import csv_header, open_text
 from pipelines.staging import Stage
-from pulso.config import PulsoConfig
 
 SYNONYMS = {
     "person_id": ("id", "employee_id", "id_empleado", "numero_empleado", "person_id"),
@@ -64,7 +63,7 @@ class DirectoryReader:
             return False
         return {"region", "office", "role"} <= fields.keys() and bool({"person_id", "email"} & fields.keys())
 
-    def read(self, path: Path, stage: Stage, config: PulsoConfig) -> None:
+    def read(self, path: Path, stage: Stage) -> None:
         header = csv_header(path)
         fields = map_header(header)
         for needed in ("region", "office", "role"):

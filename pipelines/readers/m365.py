@@ -33,7 +33,6 @@ import polars as pl
 from pipelines.errors import IngestError
 from pipelines.readers.archive import Archive, csv_records, is_zip
 from pipelines.staging import Stage
-from pulso.config import PulsoConfig
 
 REFRESH, PERIOD, UPN = "Report Refresh Date", "Report Period", "User Principal Name"
 ACTIVITY_COLUMNS = {"posted": "Posted Count", "read": "Read Count", "liked": "Liked Count"}
@@ -109,7 +108,7 @@ class M365Reader:
             return False
         return False
 
-    def read(self, path: Path, stage: Stage, config: PulsoConfig) -> None:
+    def read(self, path: Path, stage: Stage) -> None:
         kinds: set[str] = set()
         for display, text in self._reports(path):
             header, records = csv_records(text, display)

@@ -19,8 +19,7 @@ from pipelines.readers.files import (
     PARSE_ERRORS, csv_header, duckdb_error_to_ingest, file_kind, jsonl_columns, parquet_columns, scan_sql, stem,
 )
 from pipelines.staging import Stage
-from pulso.config import PulsoConfig
-from pulso.schema import READER_TABLES, TABLES_BY_NAME, Table
+from pulso.core.schema import READER_TABLES, TABLES_BY_NAME, Table
 
 TABLE_NAMES = {t.name for t in READER_TABLES}
 
@@ -40,7 +39,7 @@ class PulsoFormatReader:
     def detect(self, path: Path) -> bool:
         return bool(export_files(path))
 
-    def read(self, path: Path, stage: Stage, config: PulsoConfig) -> None:
+    def read(self, path: Path, stage: Stage) -> None:
         files = export_files(path)
         if not files:
             raise IngestError(str(path), "no Pulso export files here (expected e.g. people.csv, messages.csv)")

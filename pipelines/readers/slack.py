@@ -48,7 +48,6 @@ import polars as pl
 from pipelines.errors import IngestError
 from pipelines.readers.archive import Archive, is_zip, zip_names
 from pipelines.staging import Stage
-from pulso.config import PulsoConfig
 
 CHANNEL_LISTS = {"channels.json": False, "groups.json": True, "dms.json": True, "mpims.json": True}
 DAY_FILE = re.compile(r"^(?:(.*)/)?([^/]+)/(\d{4}-\d{2}-\d{2})\.json$")
@@ -124,7 +123,7 @@ class SlackReader:
         base = {n.rsplit("/", 1)[-1] for n in names}
         return bool(base & set(CHANNEL_LISTS)) or ("users.json" in base and any(DAY_FILE.match(n) for n in names))
 
-    def read(self, path: Path, stage: Stage, config: PulsoConfig) -> None:
+    def read(self, path: Path, stage: Stage) -> None:
         with Archive(path) as archive:
             users_member = archive.find("users.json")
             if users_member is None:

@@ -42,7 +42,6 @@ import polars as pl
 from pipelines.errors import IngestError
 from pipelines.readers.archive import Archive, is_zip, zip_names
 from pipelines.staging import Stage
-from pulso.config import PulsoConfig
 
 TAG_MARKUP = re.compile(r"<[^>]+>")
 VOTE_NAMES = {1: "accepted answer", 3: "down-vote", 4: "offensive", 5: "favourite", 6: "close", 7: "reopen",
@@ -101,7 +100,7 @@ class StackExchangeReader:
             return (path / "Posts.xml").is_file()
         return False
 
-    def read(self, path: Path, stage: Stage, config: PulsoConfig) -> None:
+    def read(self, path: Path, stage: Stage) -> None:
         with Archive(path) as archive:
             members = {n: archive.find(n) for n in ("Users.xml", "Posts.xml", "Comments.xml", "Votes.xml")}
             if members["Posts.xml"] is None:

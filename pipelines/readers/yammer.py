@@ -38,7 +38,6 @@ import polars as pl
 from pipelines.errors import IngestError
 from pipelines.readers.archive import Archive, csv_records, is_zip, zip_names
 from pipelines.staging import Stage
-from pulso.config import PulsoConfig
 
 EXPORT_FILES = ("Messages.csv", "Users.csv", "Groups.csv", "Topics.csv", "Files.csv")
 REQUIRED = {
@@ -146,7 +145,7 @@ class YammerReader:
                 return False
         return False
 
-    def read(self, path: Path, stage: Stage, config: PulsoConfig) -> None:
+    def read(self, path: Path, stage: Stage) -> None:
         with Archive(path) as archive:
             members = {name: archive.find(name) for name in REQUIRED}
             if members["Messages.csv"] is None:

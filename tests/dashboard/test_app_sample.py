@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.i18n import fmt_number, fmt_percent
 from metrics.registry import compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from tests.dashboard.conftest import PAGES, metrics_by_label
 

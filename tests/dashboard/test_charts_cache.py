@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 
 from dashboard import cache, charts
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from tests.dashboard.conftest import TABLES
 
 PEOPLE = pl.DataFrame({"person_id": ["a", "b", "c", "d"], "name": ["A", "B", "C", "D"],

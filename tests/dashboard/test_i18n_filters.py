@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from dashboard.filters import last_complete_week, query_from_scope, scope_from_query
 from dashboard.i18n import fmt_change, fmt_date, fmt_datetime, fmt_number, fmt_percent, fmt_points, fmt_value, t
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 
 
 def test_numbers_percents_dates():

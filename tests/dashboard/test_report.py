@@ -9,10 +9,10 @@ import pytest
 
 from dashboard.i18n import fmt_number
 from metrics.registry import compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
-from pulso.cli import UserError, main
-from pulso.commands.report import parse_period
+from pulso.cli.main import UserError, main
+from pulso.cli.commands.report import parse_period
 
 
 def test_parse_period():

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from metrics.registry import FactsNotAvailable, compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from tests.metrics.activity_fixture import DIRECTORY, TABLES
 
@@ -29,15 +29,15 @@ def test_kpi_summary_values_previous_and_change(con):
     k = kpis(compute(con, "kpi_summary", WEEK))
     # a, b, c, m, u active; bot never; l left and silent; m2 (00:30 local on 03-09) is outside
     assert k["active_accounts"]["value"] == 5 and k["active_accounts"]["previous_value"] == 2
-    assert k["active_accounts"]["change_pct"] == 150.0
+    assert k["active_accounts"]["change"] == 150.0 and k["active_accounts"]["change_unit"] == "percent"
     assert k["contributing_accounts"]["value"] == 4 and k["contributing_accounts"]["previous_value"] == 1
     # eligible: a, b, m, c, d (u not in directory, l left); a, b, c, m active -> 4/5
     assert k["adoption"]["value"] == 0.8 and k["adoption"]["previous_value"] == 0.4
-    assert k["adoption"]["change_pct"] == 100.0
+    assert k["adoption"]["change"] == 40.0 and k["adoption"]["change_unit"] == "points"  # 0.8 - 0.4
     # m1 (23:30 local on the last day), m3 (deleted) and m5 (private); not the bot's m6
     assert k["threads_started"]["value"] == 3 and k["threads_started"]["previous_value"] == 1
     assert k["replies"]["value"] == 1 and k["replies"]["previous_value"] == 0
-    assert k["replies"]["change_pct"] is None
+    assert k["replies"]["change"] is None
     assert k["likes"]["value"] == 1
     assert k["hashtag_uses"]["value"] == 2
     assert k["visits"]["value"] == 3 and k["visits"]["previous_value"] == 1
@@ -61,10 +61,13 @@ def test_kpi_summary_marks_missing_facts_unavailable(make_store):
     con.close()
 
 
-def test_kpi_summary_needs_events(make_store):
+def test_kpi_summary_without_events_marks_each_kpi(make_store):
     con = connect_read_only(make_store({"people": TABLES["people"]}, DIRECTORY))
+    k = kpis(compute(con, "kpi_summary", WEEK))
+    assert [name for name, row in k.items() if row["available"]] == ["new_accounts"]
+    assert k["active_accounts"]["value"] is None
     with pytest.raises(FactsNotAvailable) as caught:
-        compute(con, "kpi_summary", WEEK)
+        compute(con, "active_accounts", WEEK)
     assert caught.value.missing == {"messages", "reactions", "visits"}
     con.close()
 

@@ -16,7 +16,7 @@ import pytest
 
 from metrics.alerts import find_alerts
 from metrics.registry import compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 
 MONDAYS = [date(2026, 3, 2) + timedelta(weeks=i) for i in range(5)]

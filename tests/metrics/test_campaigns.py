@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from metrics.registry import FactsNotAvailable, compute
-from metrics.scope import UNASSIGNED, Scope
+from pulso.core.scope import UNASSIGNED, Scope
 from metrics.store import connect_read_only
 from tests.metrics.test_conversations import DIRECTORY, PEOPLE, msg
 
@@ -57,11 +57,11 @@ def values(frame, event, measure, region=None):
 def test_overall(con):
     frame = compute(con, "campaign_impact", SCOPE)
     assert frame.select("event_id", "measure").rows() == [
-        ("e1", "actives"), ("e1", "contributions"), ("e3", "actives"), ("e3", "contributions")]
+        ("e1", "actives"), ("e1", "messages"), ("e3", "actives"), ("e3", "messages")]
     assert values(frame, "e1", "actives") == (2, 3, 50.0, 3, 4, 100 / 3)
-    assert values(frame, "e1", "contributions") == (1, 2, 100.0, 2, 4, 100.0)
+    assert values(frame, "e1", "messages") == (1, 2, 100.0, 2, 4, 100.0)
     assert values(frame, "e3", "actives") == (1, 2, 100.0, 3, 2, -100 / 3)
-    assert values(frame, "e3", "contributions") == (0, 3, None, 2, 3, 50.0)
+    assert values(frame, "e3", "messages") == (0, 3, None, 2, 3, 50.0)
     assert frame.select("event_id", "complete_7", "complete_14").unique(maintain_order=True).rows() == [
         ("e1", True, True), ("e3", False, False)]
 
@@ -69,7 +69,7 @@ def test_overall(con):
 def test_by_region(con):
     frame = compute(con, "campaign_impact", SCOPE, by="region")
     assert values(frame, "e1", "actives", "Centro") == (1, 2, 100.0, 2, 2, 0.0)
-    assert values(frame, "e1", "contributions", "Centro") == (1, 2, 100.0, 2, 3, 50.0)
+    assert values(frame, "e1", "messages", "Centro") == (1, 2, 100.0, 2, 3, 50.0)
     assert values(frame, "e1", "actives", "Norte") == (1, 1, 0.0, 1, 1, 0.0)
     assert values(frame, "e1", "actives", UNASSIGNED) == (0, 0, None, 0, 1, None)
 

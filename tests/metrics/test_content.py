@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 
 from metrics.registry import FactsNotAvailable, compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from tests.metrics.test_conversations import DIRECTORY, PEOPLE, msg
 
@@ -54,10 +54,12 @@ REACTIONS = [
 ]
 
 
+TABLES = {"people": PEOPLE, "groups": GROUPS, "messages": MESSAGES, "reactions": REACTIONS}
+
+
 @pytest.fixture
 def con(make_store):
-    return connect_read_only(make_store({"people": PEOPLE, "groups": GROUPS, "messages": MESSAGES,
-                                         "reactions": REACTIONS}, DIRECTORY))
+    return connect_read_only(make_store(TABLES, DIRECTORY))
 
 
 def test_top_posts_by_likes_never_show_private_or_deleted(con):
@@ -89,13 +91,14 @@ def cells(frame):
     return {(w, h): c for w, h, c in frame.rows() if c}
 
 
-def test_best_times_contributions_in_local_time(con):
+def test_best_times_contributions_in_local_time(con, make_store):
     frame = compute(con, "best_times", SCOPE)
     assert frame.height == 168
     # a3 (private group) and a4 (direct message) are counted; a5 and a1r2 (deleted) are not;
     # a6 is Sunday 23h local (Monday 05h UTC)
     assert cells(frame) == {(0, 10): 1, (0, 11): 1, (1, 12): 2, (2, 9): 1, (3, 15): 1, (4, 8): 1, (6, 23): 1}
-    utc = cells(compute(con, "best_times", SCOPE, timezone="UTC"))
+    utc_store = connect_read_only(make_store(TABLES, DIRECTORY, "utc.duckdb", '[organization]\ntimezone = "UTC"\n'))
+    utc = cells(compute(utc_store, "best_times", SCOPE))
     assert utc[(0, 16)] == 1 and (6, 23) not in utc
 
 

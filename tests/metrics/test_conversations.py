@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from metrics.registry import compute
-from metrics.scope import UNASSIGNED, Scope
+from pulso.core.scope import UNASSIGNED, Scope
 from metrics.store import connect_read_only
 
 SCOPE = Scope(date(2026, 3, 2), date(2026, 3, 8))
@@ -97,7 +97,7 @@ def test_by_responder_region(con):
     ]
 
 
-def test_time_zone_edges_and_period(con):
+def test_time_zone_edges_and_period(con, make_store):
     # the last local day only: t4 (23:30 local) is in; its reply at 00:30 local the next day still counts
     last_day = compute(con, "conversation_response", Scope(date(2026, 3, 8), date(2026, 3, 8))).row(0, named=True)
     assert (last_day["threads"], last_day["threads_answered"]) == (1, 1)
@@ -106,5 +106,7 @@ def test_time_zone_edges_and_period(con):
     assert (before["threads"], before["threads_answered"]) == (2, 1)
     assert before["median_hours_to_first_reply"] == pytest.approx(8.5)
     # in UTC days instead: t4 (05:30 UTC March 9) leaves, t5 (05:30 UTC) and t6 (00:30 UTC March 2) come in
-    utc = compute(con, "conversation_response", SCOPE, timezone="UTC").row(0, named=True)
+    utc_store = connect_read_only(make_store({"people": PEOPLE, "messages": MESSAGES}, DIRECTORY, "utc.duckdb",
+                                             '[organization]\ntimezone = "UTC"\n'))
+    utc = compute(utc_store, "conversation_response", SCOPE).row(0, named=True)
     assert (utc["threads"], utc["threads_answered"]) == (5, 3)

@@ -29,7 +29,7 @@ import polars as pl
 import pytest
 
 from metrics.registry import FactsNotAvailable, compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from tests.conftest import build_store
 from metrics.flows import (
@@ -124,7 +124,7 @@ def test_feedback_direction_total(hierarchy_con):
 
 
 def test_feedback_direction_by_region_is_sender_region(hierarchy_con):
-    rows = {r["region"]: r for r in feedback_direction(hierarchy_con, SCOPE, by="region").to_dicts()}
+    rows = {r["segment"]: r for r in feedback_direction(hierarchy_con, SCOPE, by="region").to_dicts()}
     assert set(rows) == {"Corporativo", "Norte"}
     corp, norte = rows["Corporativo"], rows["Norte"]
     assert corp["total_weight"] == 2 and corp["downward"] == pytest.approx(1.0)
@@ -149,7 +149,7 @@ def test_kinds_parameter_narrows(hierarchy_con):
     row = feedback_direction(hierarchy_con, SCOPE, kinds=["like", "mention"]).to_dicts()[0]
     assert row["total_weight"] == 2
     assert row["upward"] == pytest.approx(0.5) and row["horizontal"] == pytest.approx(0.5)
-    assert feedback_direction(hierarchy_con, SCOPE, kinds="like, mention").to_dicts() == [row]
+    assert compute(hierarchy_con, "feedback_direction", SCOPE, kinds="like, mention").to_dicts() == [row]
 
 
 def test_role_flow_matrix_and_sankey(hierarchy_con):

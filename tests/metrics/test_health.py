@@ -3,7 +3,7 @@
 from datetime import date
 
 from metrics.registry import compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from tests.metrics.activity_fixture import DIRECTORY, TABLES
 

@@ -6,7 +6,7 @@ import pytest
 
 from metrics.inequality import inequality_of
 from metrics.registry import FactsNotAvailable, compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from tests.metrics.activity_fixture import DIRECTORY, TABLES, VISITS
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from metrics.registry import compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 
 SCOPE = Scope(date(2026, 6, 1), date(2026, 6, 7))

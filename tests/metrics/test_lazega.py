@@ -12,10 +12,10 @@ import pytest
 
 from metrics.flows import feedback_direction, region_flow_matrix, role_flow_matrix
 from metrics.network import community_region_match, graph_summary, network_centrality, silos
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from pipelines.ingest import ingest
-from pulso.config import load_config
+from pulso.core.settings import load_settings
 from tests.conftest import REALDATA, write_csv
 
 LAZEGA = REALDATA / "lazega_lawfirm"
@@ -41,7 +41,7 @@ def lazega(tmp_path_factory):
     config_path = folder / "lawfirm.toml"
     config_path.write_text('[organization]\nname = "SG&R"\ntimezone = "America/New_York"\n\n'
                            '[hierarchy]\nroles = ["partner", "associate"]\n', encoding="utf-8")
-    config = load_config(config_path)
+    settings = load_settings(config_path)
     directory = write_csv(folder / "lawyers.csv", [
         {"id": _lid(i), "name": f"Lawyer {i + 1}", "region": OFFICES[row[3]], "office": OFFICES[row[3]],
          "role": STATUS[row[1]]} for i, row in enumerate(attrs)])
@@ -52,9 +52,9 @@ def lazega(tmp_path_factory):
          "kind": "cowork"}
         for i, row in enumerate(matrix) for j, tie in enumerate(row) if tie])
     db = folder / "lazega.duckdb"
-    ingest([directory, export], db, config=config)
+    ingest([directory, export], db, settings=settings)
     con = connect_read_only(db)
-    yield con, config, attrs, matrix
+    yield con, settings, attrs, matrix
     con.close()
 
 
@@ -65,7 +65,7 @@ def test_raw_file_shape():
 
 def test_size_edges_and_density(lazega):
     con, config, _, _ = lazega
-    row = graph_summary(con, SCOPE, by_period=False, config=config).to_dicts()[0]
+    row = graph_summary(con, SCOPE, by_period=False).to_dicts()[0]
     assert row["nodes"] == 71
     assert row["undirected_edges"] == 378
     assert row["edges"] == 756  # the matrix is symmetric: each tie both ways
@@ -76,7 +76,7 @@ def test_size_edges_and_density(lazega):
 
 def test_partners_and_associates(lazega):
     con, config, _, _ = lazega
-    roles = Counter(network_centrality(con, SCOPE, config=config)["role"].to_list())
+    roles = Counter(network_centrality(con, SCOPE)["role"].to_list())
     assert roles == {"partner": 36, "associate": 35}
 
 
@@ -85,10 +85,10 @@ def test_role_mixing_matches_raw_matrix(lazega):
     expected = Counter((STATUS[attrs[i][1]], STATUS[attrs[j][1]])
                        for i, row in enumerate(matrix) for j, tie in enumerate(row) if tie)
     got = {(r["sender_role"], r["receiver_role"]): r["weight"]
-           for r in role_flow_matrix(con, SCOPE, config=config).to_dicts()}
+           for r in role_flow_matrix(con, SCOPE).to_dicts()}
     assert got == dict(expected)
     total = sum(expected.values())
-    row = feedback_direction(con, SCOPE, config=config).to_dicts()[0]
+    row = feedback_direction(con, SCOPE).to_dicts()[0]
     assert row["upward"] == pytest.approx(expected[("associate", "partner")] / total)
     assert row["downward"] == pytest.approx(expected[("partner", "associate")] / total)
     assert row["horizontal"] == pytest.approx(
@@ -100,9 +100,9 @@ def test_office_mixing_matches_raw_matrix(lazega):
     expected = Counter((OFFICES[attrs[i][3]], OFFICES[attrs[j][3]])
                        for i, row in enumerate(matrix) for j, tie in enumerate(row) if tie)
     got = {(r["sender_region"], r["receiver_region"]): r["weight"]
-           for r in region_flow_matrix(con, SCOPE, config=config).to_dicts()}
+           for r in region_flow_matrix(con, SCOPE).to_dicts()}
     assert got == dict(expected)
-    row = feedback_direction(con, SCOPE, config=config).to_dicts()[0]
+    row = feedback_direction(con, SCOPE).to_dicts()[0]
     across = sum(v for (a, b), v in expected.items() if a != b)
     assert row["across_regions"] == pytest.approx(across / sum(expected.values()))
 
@@ -113,7 +113,7 @@ def test_office_partition_modularity(lazega):
     graph.add_nodes_from(range(71))
     graph.add_edges_from((i, j) for i, row in enumerate(matrix) for j, tie in enumerate(row) if tie and i < j)
     offices = [{i for i, row in enumerate(attrs) if row[3] == o} for o in OFFICES]
-    row = community_region_match(con, SCOPE, config=config).to_dicts()[0]
+    row = community_region_match(con, SCOPE).to_dicts()[0]
     assert row["regions"] == 3
     assert row["region_modularity"] == pytest.approx(nx.community.modularity(graph, offices))
     assert row["louvain_modularity"] > row["region_modularity"]
@@ -122,5 +122,5 @@ def test_office_partition_modularity(lazega):
 def test_isolate_is_a_silo(lazega):
     con, config, _, matrix = lazega
     isolates = [_lid(i) for i, row in enumerate(matrix) if not any(row) and not any(r[i] for r in matrix)]
-    people = silos(con, SCOPE, config=config).filter(level="person")
+    people = silos(con, SCOPE).filter(level="person")
     assert set(isolates) <= set(people["person_id"].to_list())

@@ -16,7 +16,7 @@ from metrics.network import (
     silos,
 )
 from metrics.registry import compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from tests.conftest import build_store
 from tests.metrics.test_flows import DIRECTORY, HIERARCHY_TABLES, SCOPE

@@ -17,10 +17,11 @@ import pytest
 
 from metrics.registry import compute
 from metrics.responsiveness import leadership_responsiveness, silent_leaders
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from tests.conftest import build_store
-from pulso.config import load_config
+from pulso.core.errors import ParameterError
+from pulso.core.settings import load_settings
 from tests.metrics.test_flows import DIRECTORY, HIERARCHY_TABLES, SCOPE
 
 
@@ -50,17 +51,25 @@ def test_other_leader_role(con):
 
 
 def test_unknown_role_is_an_error(con):
-    with pytest.raises(ValueError, match="not in the configured hierarchy"):
-        leadership_responsiveness(con, SCOPE, leader_role="cashier")
+    with pytest.raises(ParameterError, match="'cashier' is not allowed"):
+        compute(con, "leadership_responsiveness", SCOPE, leader_role="cashier")
 
 
-def test_hierarchy_comes_from_configuration(con, tmp_path):
+def test_hierarchy_comes_from_the_settings_the_store_was_built_with(tmp_path):
     # With office managers ranked above the regional manager, rm's reply is no longer from a higher rank:
     # m1 has no higher reply; m4 still has sd's.
     path = tmp_path / "flipped.toml"
     path.write_text('[hierarchy]\nroles = ["business director", "sales director", "office manager", '
                     '"regional manager", "staff"]\n', encoding="utf-8")
-    rows = leadership_responsiveness(con, SCOPE, config=load_config(path)).to_dicts()
+    from pipelines.ingest import ingest
+    from tests.conftest import write_csv, write_export
+
+    db = tmp_path / "flipped.duckdb"
+    ingest([write_export(tmp_path / "export", HIERARCHY_TABLES), write_csv(tmp_path / "dir.csv", DIRECTORY)], db,
+           settings=load_settings(path))
+    flipped = connect_read_only(db)
+    rows = leadership_responsiveness(flipped, SCOPE).to_dicts()
+    flipped.close()
     assert rows[0]["answered_by_higher_rank"] == 1
     assert rows[0]["median_hours_to_higher_reply"] == pytest.approx(48.0)
 

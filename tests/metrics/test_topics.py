@@ -10,7 +10,7 @@ from datetime import date
 import polars as pl
 
 from metrics.registry import compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from metrics.topics import fit_topics
 

@@ -227,7 +227,7 @@ def test_a_store_is_replaced_whole_and_readers_see_old_or_new(tmp_path):
 
 def test_local_days_follow_daylight_saving_changes(tmp_path):
     """In a zone with DST the rollup converts each time with its own offset."""
-    from pulso.config import load_config
+    from pulso.core.settings import load_settings
 
     config_path = tmp_path / "org.toml"
     config_path.write_text('[organization]\ntimezone = "America/New_York"\n'
@@ -240,6 +240,6 @@ def test_local_days_follow_daylight_saving_changes(tmp_path):
         "message_id,thread_id,author_id,created_at\n"
         "m1,m1,a,2026-03-08T03:30:00Z\nm2,m2,a,2026-07-01T03:30:00Z\nm3,m3,a,2026-07-01T04:30:00Z\n")
     db = tmp_path / "s.duckdb"
-    ingest([export], db, config=load_config(config_path))
+    ingest([export], db, settings=load_settings(config_path))
     assert rows(db, "SELECT CAST(day AS VARCHAR), threads_started FROM person_day_activity ORDER BY day") == [
         ("2026-03-07", 1), ("2026-06-30", 1), ("2026-07-01", 1)]

@@ -20,8 +20,8 @@ import pytest
 
 from pipelines.ingest import ingest
 from pipelines.sample import DEFAULT_EVENTS, DEFAULT_PEOPLE, generate_sample, split_events
-from pulso.cli import main
-from pulso.config import load_config
+from pulso.cli.main import main
+from pulso.core.settings import load_settings
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 TINY = {"people": 60, "events": 3000, "seed": 7}
@@ -63,7 +63,7 @@ def test_hierarchy_facts(tiny):
     assert dict(zip(roles["puesto"], roles["count"])) == {
         "business director": 1, "office manager": 13, "regional manager": 2, "sales director": 1,
         "sales sub-director": 2, "staff": 38}
-    hierarchy = load_config().hierarchy
+    hierarchy = load_settings().hierarchy
     role_of = dict(zip(d["id_empleado"], d["puesto"]))
     for person, role, boss in d.select("id_empleado", "puesto", "jefe").iter_rows():
         if role == "business director":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Table:
     # Which "fact" a source supplies when it loads rows into this table.
     fact: str | None = None
     loaded_by_readers: bool = True
+    grain: str | None = None  # derived tables: what one row stands for
 
     @property
     def column_names(self) -> list[str]:
@@ -280,13 +281,162 @@ SOURCE_FACTS = Table(
 
 STORE_INFO = Table(
     "store_info",
-    "Key/value facts about the store: schema_version, timezone, published_at, pulso_version.",
+    "Key/value facts about the store: schema_version, pulso_version, published_at, settings (the organisation "
+    "settings it was built with, as JSON), settings_source and settings_digest (which file, which content), "
+    "timezone, data_first_day and data_last_day (the span of local days with any dated fact).",
     (
         C("key", "VARCHAR", "Name.", True),
         C("value", "VARCHAR", "Value.", True),
     ),
     key=("key",),
     loaded_by_readers=False,
+)
+
+# ---- Derived tables: built at every publish from the canonical tables and the settings ----------------------
+# Each business rule lives once, here (meaning) and in pipelines/derived.py (the one function that builds the
+# table). Metrics read canonical and derived tables only.
+
+D = Column
+PERSON_FACTS = Table(
+    "person_facts",
+    "People with what every metric needs about them: organisation attributes (never null: people with no "
+    "directory entry have region, office and role '(unassigned)'), the rank of their role in the settings' "
+    "hierarchy, and the first and last days they acted. **People in scope** are the rows that are not bots and "
+    "pass the scope's filters (`pulso/core/scope.py`, `Scope.people_cte`).",
+    (
+        D("person_id", "VARCHAR", "The person (people.person_id)."),
+        D("display_name", "VARCHAR", "Name to show."),
+        D("email", "VARCHAR", "E-mail."),
+        D("manager_id", "VARCHAR", "Direct manager (org directory)."),
+        D("region", "VARCHAR", "Region, or '(unassigned)'."),
+        D("office", "VARCHAR", "Office, or '(unassigned)'."),
+        D("role", "VARCHAR", "Role (lower-case), or '(unassigned)'."),
+        D("role_rank", "INTEGER", "Rank of the role in the settings' hierarchy (1 = top); null = unranked."),
+        D("in_directory", "BOOLEAN", "Listed by the org directory (eligible for adoption while not left)."),
+        D("is_bot", "BOOLEAN", "Bot or integration (never counted)."),
+        D("state", "VARCHAR", "active, suspended, deleted or pending."),
+        D("joined_at", "TIMESTAMP", "Account creation (UTC)."),
+        D("joined_day", "DATE", "Local day of the account's creation."),
+        D("left_at", "TIMESTAMP", "Left or deleted (UTC)."),
+        D("left_day", "DATE", "Local day the person left: **eligible** on day d means in the directory and "
+                              "left_day null or after d."),
+        D("profile_completeness", "DOUBLE", "Share of profile fields filled (0-1)."),
+        D("first_action_day", "DATE", "First local day with an action (see person_day_activity.acted)."),
+        D("first_contribution_day", "DATE", "First local day with a contribution."),
+        D("last_action_day", "DATE", "Last local day with an action."),
+    ),
+    key=("person_id",), loaded_by_readers=False, grain="one row per person",
+)
+
+MESSAGE_FACTS = Table(
+    "message_facts",
+    "Every message with its local time and the flags that decide how it may be used. A message **may be shown** "
+    "as text (title, excerpt, topic example, top post) only when it is not deleted, not a private conversation "
+    "and not in a private group; a group no loaded source describes counts as private (its privacy is unknown). "
+    "Messages that may not be shown still count in aggregates.",
+    (
+        D("message_id", "VARCHAR", "The message."),
+        D("thread_id", "VARCHAR", "Its thread."),
+        D("replied_to_id", "VARCHAR", "The message it answers."),
+        D("parent_author_id", "VARCHAR", "Author of the message it answers (null for a starter or an unknown parent)."),
+        D("author_id", "VARCHAR", "Sender."),
+        D("group_id", "VARCHAR", "Group."),
+        D("created_at", "TIMESTAMP", "Posting time (UTC)."),
+        D("created_local", "TIMESTAMP", "Posting time in the organisation's time zone."),
+        D("day", "DATE", "Local day."),
+        D("is_thread_start", "BOOLEAN", "Starts a thread (no replied_to_id and message_id = thread_id)."),
+        D("is_reply", "BOOLEAN", "A **reply**: it answers another message (replied_to_id set)."),
+        D("is_deleted", "BOOLEAN", "Deleted (kept, counted as the action it was)."),
+        D("is_direct", "BOOLEAN", "Private conversation (direct message)."),
+        D("in_private_group", "BOOLEAN", "In a private group, or in a group no source describes."),
+        D("may_show", "BOOLEAN", "Its text may be shown: not deleted, not direct, not in a private group."),
+        D("hashtag_count", "INTEGER", "Hashtags it carries."),
+    ),
+    key=("message_id",), loaded_by_readers=False, grain="one row per message",
+)
+
+THREADS = Table(
+    "threads",
+    "A **thread** is a message that starts one (no replied_to_id, message_id = thread_id). It **counts** in "
+    "conversation metrics when its starter is not deleted and is not a private conversation (threads in private "
+    "groups count but are never shown). It is **answered** when someone other than its author, not a bot, "
+    "replied with a message that is not deleted; the first such reply gives the time to first reply.",
+    (
+        D("thread_id", "VARCHAR", "The thread (its starter's message_id)."),
+        D("author_id", "VARCHAR", "Who started it."),
+        D("group_id", "VARCHAR", "Group."),
+        D("created_at", "TIMESTAMP", "Start (UTC)."),
+        D("created_local", "TIMESTAMP", "Start in the organisation's time zone."),
+        D("day", "DATE", "Local day it started."),
+        D("is_deleted", "BOOLEAN", "The starter is deleted."),
+        D("is_direct", "BOOLEAN", "Private conversation."),
+        D("may_show", "BOOLEAN", "Its text may be shown (see message_facts.may_show)."),
+        D("counts", "BOOLEAN", "Counts in conversation metrics: not deleted, not direct."),
+        D("replies", "INTEGER", "Replies in the thread that are not deleted (anyone)."),
+        D("likes", "BIGINT", "Reactions on the starter (their weight; reactions by bots left out, reactions "
+                             "whose giver is unknown included)."),
+        D("first_reply_at", "TIMESTAMP", "First non-deleted reply by someone else, not a bot (UTC)."),
+        D("first_reply_local", "TIMESTAMP", "The same, local time."),
+        D("first_replier_id", "VARCHAR", "Who gave it."),
+        D("hours_to_first_reply", "DOUBLE", "Hours from the start to that reply."),
+    ),
+    key=("thread_id",), loaded_by_readers=False, grain="one row per thread",
+)
+
+ACTS = Table(
+    "acts",
+    "Directed person-to-person acts, the edges of every flow and network metric: a **reply** (replier -> author "
+    "of the message answered), a **mention** (author -> each person mentioned), a **like** (any reaction -> the "
+    "message's author, weight = the reaction's weight; the reactor is empty where the source only gives a count, "
+    "and such a like is never an edge) and every generic interaction (source -> target, its own kind and weight, "
+    "1 when missing). Self-acts are kept and flagged.",
+    (
+        D("source_person_id", "VARCHAR", "Who acted (empty for a like the source only counts)."),
+        D("target_person_id", "VARCHAR", "Who received."),
+        D("kind", "VARCHAR", "reply, mention, like, or the generic interaction's kind."),
+        D("weight", "DOUBLE", "Strength (1 for a reply or mention)."),
+        D("occurred_at", "TIMESTAMP", "When (UTC); null when the source gives no time."),
+        D("occurred_local", "TIMESTAMP", "The same in the organisation's time zone."),
+        D("day", "DATE", "Local day; a like without a time takes its message's day; null for undated interactions."),
+        D("group_id", "VARCHAR", "Group of the message (null for generic interactions)."),
+        D("message_id", "VARCHAR", "The message acted on (null for generic interactions)."),
+        D("is_self", "BOOLEAN", "Source and target are the same person."),
+    ),
+    key=(), loaded_by_readers=False, grain="one row per act (per mentioned person for mentions)",
+)
+
+PERSON_DAY_ACTIVITY = Table(
+    "person_day_activity",
+    "Per person and local day with any event. An **action** is a visit, a thread started, a reply or a like "
+    "given; a **contribution** is a thread started, a reply or a like given (Microsoft's definitions for "
+    "Yammer). A person is an **active account** in a period when they have a row with `acted` in it. Deleted "
+    "messages count as the action they were; private ones count.",
+    (
+        D("person_id", "VARCHAR", "The person."),
+        D("day", "DATE", "Local day."),
+        D("threads_started", "INTEGER", "Threads started."),
+        D("replies", "INTEGER", "Replies written."),
+        D("likes_given", "INTEGER", "Reactions given (their weight)."),
+        D("visits", "INTEGER", "Visits."),
+        D("visit_seconds", "BIGINT", "Seconds of use."),
+        D("likes_received", "INTEGER", "Reactions received on their messages (any giver, unknown included)."),
+        D("replies_received", "INTEGER", "Replies from someone else to their messages."),
+        D("hashtags_used", "INTEGER", "Hashtags on the messages they wrote."),
+        D("contributions", "INTEGER", "threads_started + replies + likes_given."),
+        D("acted", "BOOLEAN", "Any action: contributions + visits > 0."),
+        D("contributed", "BOOLEAN", "Any contribution."),
+    ),
+    key=("person_id", "day"), loaded_by_readers=False, grain="one row per person and local day with any event",
+)
+
+PERSON_WEEK_ACTIVITY = Table(
+    "person_week_activity",
+    "Per person, every local Monday-Sunday week with an action (from person_day_activity).",
+    (
+        D("person_id", "VARCHAR", "The person."),
+        D("week_start", "DATE", "Monday of the week."),
+    ),
+    key=("person_id", "week_start"), loaded_by_readers=False, grain="one row per person and week with an action",
 )
 
 # Tables a reader may fill, in load order (people first: others refer to them).
@@ -296,8 +446,12 @@ READER_TABLES: tuple[Table, ...] = (
 BOOKKEEPING_TABLES: tuple[Table, ...] = (
     PERSON_ALIASES, INGESTION_RUNS, INGESTION_FILE_STATS, REJECTED_ROWS, SOURCE_FACTS, STORE_INFO,
 )
+# Derived tables in build order (a table may read the ones before it).
+DERIVED_TABLES: tuple[Table, ...] = (
+    MESSAGE_FACTS, PERSON_DAY_ACTIVITY, PERSON_WEEK_ACTIVITY, PERSON_FACTS, THREADS, ACTS,
+)
 ALL_TABLES: tuple[Table, ...] = READER_TABLES + BOOKKEEPING_TABLES
-TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES}
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES + DERIVED_TABLES}
 
 # Facts a source can supply beyond its tables: "reads" (a source that reports reading/visiting),
 # "likes" is the reactions fact.
@@ -316,21 +470,24 @@ def create_table_sql(table: Table) -> str:
 def data_model_markdown() -> str:
     """The documentation page for the data model, generated from the declarations above."""
     out = [
-        "# Pulso canonical data model",
+        "# Pulso data model",
         "",
-        f"Schema version **{SCHEMA_VERSION}**. Generated from `pulso/schema.py` by `pulso schema`; "
-        "a test keeps this page in sync. Times are UTC `TIMESTAMP`s; days and weeks are computed in "
-        "the organisation's time zone (`pulso/default_config.toml`).",
+        f"Schema version **{SCHEMA_VERSION}**. Generated from `pulso/core/schema.py` by `pulso schema`; "
+        "a test keeps this page in sync. Times are UTC `TIMESTAMP`s; local days, hours and weeks are computed "
+        "in the organisation's time zone (the settings the store was built with, `store_info`).",
         "",
-        "Rollups built at every publish (`person_day_activity`, `message_facts`) are described in "
-        "`pipelines/rollups.py`; they are derived, never loaded.",
+        "Readers fill the canonical tables; the ingest engine keeps the bookkeeping; every publish rebuilds the "
+        "derived tables from both and from the settings (`pipelines/derived.py`, one function per table). "
+        "Metrics read canonical and derived tables only.",
         "",
     ]
-    for group_title, tables in (("Loaded by readers", READER_TABLES), ("Bookkeeping", BOOKKEEPING_TABLES)):
+    for group_title, tables in (("Loaded by readers", READER_TABLES), ("Bookkeeping", BOOKKEEPING_TABLES),
+                                ("Derived at every publish", DERIVED_TABLES)):
         out += [f"## {group_title}", ""]
         for t in tables:
-            out += [f"### `{t.name}`", "", t.meaning, "", f"Key (unique): `{', '.join(t.key)}`"
-                    + (f" · fact: `{t.fact}`" if t.fact else ""), "",
+            key = f"Key (unique): `{', '.join(t.key)}`" if t.key else "No key"
+            out += [f"### `{t.name}`", "", t.meaning, "",
+                    (f"Grain: {t.grain}. " if t.grain else "") + key + (f" · fact: `{t.fact}`" if t.fact else ""), "",
                     "| column | type | required | meaning |", "|---|---|---|---|"]
             out += [f"| `{c.name}` | {c.type} | {'yes' if c.required else ''} | {c.meaning} |" for c in t.columns]
             out.append("")

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from pulso.commands.serve import STREAMLIT_CONFIG, streamlit_flags
+from pulso.cli.commands.serve import STREAMLIT_CONFIG, streamlit_flags
 
 
 def free_port() -> int:

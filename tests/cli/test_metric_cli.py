@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pulso.cli import main
+from pulso.cli.main import main
 from tests.metrics.activity_fixture import DIRECTORY, TABLES, VISITS
 
 WEEK = ["--from", "2026-03-02", "--to", "2026-03-08"]
@@ -58,6 +58,7 @@ def test_granularity(capsys, db):
     code, out, _ = run(capsys, "activity_trend", "--db", db, "--from", "2026-02-23", "--to", "2026-03-08",
                        "--granularity", "month", "--format", "csv")
     assert code == 0
+    # the period is clipped to the data, back to the start of the month of its first day (2026-02-25)
     assert [r["period_start"] for r in csv.DictReader(io.StringIO(out))] == ["2026-02-23", "2026-03-01"]
 
 

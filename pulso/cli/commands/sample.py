@@ -6,11 +6,11 @@ import time
 from pathlib import Path
 
 
-def register(subparsers) -> None:
+def register(subparsers, common) -> None:
     from pipelines.sample import DEFAULT_EVENTS, DEFAULT_FORMAT, DEFAULT_PEOPLE, DEFAULT_SEED
     from pipelines.sample.writer import FORMATS
 
-    p = subparsers.add_parser("sample", help="write a deterministic sample organisation (Pulso export + directory)")
+    p = subparsers.add_parser("sample", parents=[common], help="write a deterministic sample organisation (Pulso export + directory)")
     p.add_argument("--out", type=Path, required=True, help="folder to write (export/, directory.csv, checksums.sha256)")
     p.add_argument("--people", type=int, default=DEFAULT_PEOPLE, help="accounts in total (default: %(default)s)")
     p.add_argument("--events", type=int, default=DEFAULT_EVENTS,
@@ -23,7 +23,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from pipelines.sample import generate_sample
-    from pulso.cli import UserError
+    from pulso.cli.main import UserError
 
     if args.people < 30:
         raise UserError("--people must be at least 30")

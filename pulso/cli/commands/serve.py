@@ -12,7 +12,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 APP = PROJECT_ROOT / "dashboard" / "app.py"
 STREAMLIT_CONFIG = PROJECT_ROOT / "streamlit_config.toml"
 
@@ -31,10 +31,10 @@ def streamlit_flags(config_path: Path) -> list[str]:
     return flags
 
 
-def register(subparsers) -> None:
-    from pulso.cli import default_db
+def register(subparsers, common) -> None:
+    from pulso.cli.main import default_db
 
-    p = subparsers.add_parser("serve", help="serve the dashboard on localhost")
+    p = subparsers.add_parser("serve", parents=[common], help="serve the dashboard on localhost")
     p.add_argument("--db", type=Path, default=default_db(), help="store file (default: %(default)s)")
     p.add_argument("--streamlit-config", type=Path, default=STREAMLIT_CONFIG, help="settings file (default: %(default)s)")
     p.add_argument("extra", nargs="*", help="extra Streamlit flags after --, e.g. -- --server.port=9000")
@@ -48,8 +48,6 @@ def command_line(db: Path, config_path: Path, extra: list[str]) -> list[str]:
 def run(args) -> int:
     """Replace this process with the Streamlit server, so that a signal sent to
     `pulso serve` (Ctrl+C, a supervisor's stop) reaches the server itself."""
-    env = dict(os.environ, PULSO_DB=str(Path(args.db).resolve()))
-    if args.config:
-        env["PULSO_CONFIG"] = str(Path(args.config).resolve())
+    env = dict(os.environ, PULSO_DB=str(Path(args.db).resolve()))  # PULSO_CONFIG is set by --config already
     command = command_line(args.db, args.streamlit_config, args.extra)
     os.execve(command[0], command, env)

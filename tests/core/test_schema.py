@@ -1,10 +1,10 @@
-"""The data model document is generated from pulso/schema.py and kept in sync."""
+"""The data model document is generated from pulso/core/schema.py and kept in sync."""
 
 from __future__ import annotations
 
 import duckdb
 
-from pulso.schema import ALL_TABLES, create_table_sql, data_model_markdown
+from pulso.core.schema import ALL_TABLES, create_table_sql, data_model_markdown
 from tests.conftest import PROJECT_ROOT
 
 

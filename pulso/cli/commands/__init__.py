@@ -1,0 +1,1 @@
+"""Sub-commands of the ``pulso`` command line (see pulso/cli/main.py)."""

@@ -1,0 +1,36 @@
+"""pulso ingest [PATH...] [--db FILE] [--format NAME] [--config FILE]
+
+Loads exports into the store (atomic, idempotent, incremental) and writes the
+settings in force into it. With no path, publishes the store again with the
+settings applied (after editing the settings file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def register(subparsers, common) -> None:
+    from pulso.cli.main import default_db
+
+    p = subparsers.add_parser("ingest", parents=[common], help="load exports into the store (atomic, idempotent)")
+    p.add_argument("paths", nargs="*", type=Path, help="export files, folders or zips (none: apply the settings)")
+    p.add_argument("--db", type=Path, default=default_db(), help="store file (default: %(default)s)")
+    p.add_argument("--format", dest="format_name", help="skip detection and use this reader")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pipelines.ingest import ingest
+    from pulso.cli.main import UserError
+    from pulso.core.settings import load_settings
+
+    if not args.paths and not args.db.exists():
+        raise UserError(f"{args.db}: no store yet; give the exports to load")
+    settings = load_settings()
+    summary = ingest(args.paths, args.db, args.format_name, settings)
+    formats = ", ".join(summary.formats) or "settings only"
+    print(f"run {summary.run_id} ({formats}) published to {args.db} with settings {settings.digest}")
+    if summary.per_table:
+        print(summary.table_text())
+    return 0

@@ -1,1 +1,0 @@
-"""Sub-commands of the ``pulso`` command line (see pulso/cli.py)."""

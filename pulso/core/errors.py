@@ -1,0 +1,43 @@
+"""The one family of errors a person sees: each renders as a single line.
+
+``PulsoError`` is what every layer raises for a problem the user can act on;
+the command line prints ``one_line()`` and exits 2, the dashboard shows it as a
+message. Anything else reaching the top is a bug.
+"""
+
+from __future__ import annotations
+
+
+class PulsoError(Exception):
+    """A problem the user can fix, said in one line."""
+
+    def one_line(self) -> str:
+        return " ".join(str(self).split())
+
+
+class InputError(PulsoError):
+    """Bad input (a file, a row, a value): names the file and the row when it knows them."""
+
+    def __init__(self, file: str | None, problem: str, line: int | None = None):
+        self.file = file
+        self.line = line
+        self.problem = problem
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        where = self.file or "(input)"
+        if self.line is not None:
+            where += f", row {self.line}"
+        return f"{where}: {' '.join(str(self.problem).split())}"
+
+
+class SettingsError(PulsoError):
+    """The organisation settings file is missing or malformed."""
+
+
+class ParameterError(PulsoError):
+    """A metric parameter, period or filter value that is not allowed."""
+
+
+class StoreMissing(PulsoError, FileNotFoundError):
+    """No store at that path: nothing has been loaded yet."""

@@ -1,0 +1,162 @@
+"""Organisation settings: time zone, role hierarchy (with es/en labels) and default thresholds.
+
+The settings are data, not code. They are read from a TOML file (the packaged
+``default_settings.toml`` unless ``--config FILE`` or ``$PULSO_CONFIG`` names
+another; a key the file leaves out keeps the packaged value), written into the
+store by every publish (``to_json`` / ``from_json``), and read back from the
+store by every metric: a store carries the settings that built it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pulso.core.errors import SettingsError
+
+DEFAULT_SETTINGS_PATH = Path(__file__).with_name("default_settings.toml")
+LANGUAGES = ("es", "en")
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str  # canonical, lower-case (as the directory gives it, normalised)
+    rank: int  # 1 = top
+    labels: dict[str, str] = field(default_factory=dict)  # language -> display name
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """Ordered roles, highest rank first (rank 1 = top)."""
+
+    roles: tuple[Role, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.roles)
+
+    def rank(self, role: str | None) -> int | None:
+        """Rank of a role (1 = top); None for an unknown or missing role."""
+        if role is None:
+            return None
+        wanted = role.strip().lower()
+        for r in self.roles:
+            if r.name == wanted:
+                return r.rank
+        return None
+
+    def label(self, role: str | None, language: str) -> str | None:
+        """The role's display name in ``language``; an unknown role shows as given."""
+        if role is None:
+            return None
+        wanted = role.strip().lower()
+        for r in self.roles:
+            if r.name == wanted:
+                return r.labels.get(language) or r.name
+        return role
+
+
+@dataclass(frozen=True)
+class Settings:
+    organization_name: str
+    timezone: str
+    hierarchy: Hierarchy
+    thresholds: dict[str, float | int]
+    source: str  # the file the settings were read from
+
+    def threshold(self, key: str):
+        try:
+            return self.thresholds[key]
+        except KeyError:
+            raise SettingsError(f"no threshold {key!r} in the settings (known: {', '.join(sorted(self.thresholds))})") \
+                from None
+
+    def to_dict(self) -> dict:
+        return {
+            "organization": {"name": self.organization_name, "timezone": self.timezone},
+            "hierarchy": {"roles": [r.name for r in self.hierarchy.roles],
+                          **{f"labels_{lang}": {r.name: r.labels[lang] for r in self.hierarchy.roles if lang in r.labels}
+                             for lang in LANGUAGES}},
+            "thresholds": dict(self.thresholds),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    @property
+    def digest(self) -> str:
+        """A short fingerprint of the settings' content (not of the file's bytes)."""
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()[:12]
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: settings file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot read the settings file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+
+
+def settings_path(path: str | os.PathLike | None = None) -> Path:
+    """The settings file in force: ``path``, else ``$PULSO_CONFIG``, else the packaged one."""
+    return Path(path or os.environ.get("PULSO_CONFIG") or DEFAULT_SETTINGS_PATH)
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Read the settings named by ``path``, ``$PULSO_CONFIG`` or the packaged default."""
+    chosen = settings_path(path)
+    defaults = _read_toml(DEFAULT_SETTINGS_PATH)
+    data = defaults if chosen == DEFAULT_SETTINGS_PATH else _read_toml(chosen)
+    return from_dict(data, str(chosen), defaults)
+
+
+def from_json(text: str, source: str) -> Settings:
+    """Settings as a store holds them (``Settings.to_json``)."""
+    return from_dict(json.loads(text), source, None)
+
+
+def from_dict(data: dict, source: str, defaults: dict | None) -> Settings:
+    """Validate settings given as nested dicts; sections and keys missing from ``data`` come from ``defaults``."""
+    defaults = defaults or {}
+    known_sections = {"organization", "hierarchy", "thresholds"}
+    unknown = sorted(set(data) - known_sections)
+    if unknown:
+        raise SettingsError(f"{source}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known_sections))})")
+    org = {**defaults.get("organization", {}), **data.get("organization", {})}
+    timezone = org.get("timezone", "America/Mexico_City")
+    try:
+        ZoneInfo(str(timezone))
+    except Exception:  # zoneinfo raises several types
+        raise SettingsError(f"{source}: unknown time zone {timezone!r}") from None
+    given = data.get("hierarchy", {})
+    hierarchy = given if "roles" in given else {**defaults.get("hierarchy", {}), **given}
+    names = hierarchy.get("roles")
+    if not names or not isinstance(names, list) or not all(isinstance(r, str) and r.strip() for r in names):
+        raise SettingsError(f"{source}: [hierarchy] roles must be a non-empty list of names")
+    normalized = [r.strip().lower() for r in names]
+    if len(set(normalized)) != len(normalized):
+        raise SettingsError(f"{source}: [hierarchy] roles has a duplicate name")
+    labels = {lang: {str(k).strip().lower(): str(v) for k, v in hierarchy.get(f"labels_{lang}", {}).items()}
+              for lang in LANGUAGES}
+    for lang in LANGUAGES:
+        stray = sorted(set(labels[lang]) - set(normalized))
+        if stray:
+            raise SettingsError(f"{source}: [hierarchy.labels_{lang}] names a role not in roles: {stray[0]!r}")
+    roles = tuple(Role(name, i + 1, {lang: labels[lang][name] for lang in LANGUAGES if name in labels[lang]})
+                  for i, name in enumerate(normalized))
+    thresholds = dict(defaults.get("thresholds", {}))
+    for key, value in data.get("thresholds", {}).items():
+        if defaults and key not in thresholds:
+            raise SettingsError(f"{source}: [thresholds] has no key {key!r} (known: {', '.join(sorted(thresholds))})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise SettingsError(f"{source}: [thresholds] {key} must be a number, 0 or more (got {value!r})")
+        thresholds[key] = value
+    return Settings(str(org.get("name", "Pulso")), str(timezone), Hierarchy(roles), thresholds, source)
