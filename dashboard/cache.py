@@ -22,8 +22,8 @@ import polars as pl
 import streamlit as st
 
 from metrics.registry import compute, load_all_metrics
+from metrics.store import connect_read_only, prepare
 from pulso.core.scope import Scope
-from metrics.store import connect_read_only
 
 
 @dataclass
@@ -59,8 +59,7 @@ def connection(path: str | Path) -> duckdb.DuckDBPyConnection:
                 current[1].close()
             pool.open[path] = (key, connect_read_only(path))
         cursor = pool.open[path][1].cursor()
-    cursor.execute("SET enable_progress_bar = false").fetchall()
-    cursor.execute("SET TimeZone = 'UTC'").fetchall()
+    prepare(cursor)
     return cursor
 
 
@@ -80,19 +79,30 @@ def metric_frame(db: str | Path, name: str, scope: Scope, **params) -> pl.DataFr
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
-def _overview(version: str, function_name: str) -> object:
-    import metrics.store_overview as overview
+def _store_fact(version: str, what: str) -> object:
+    from metrics.store import data_span, store_settings
+    from metrics.store_overview import filter_options
 
     con = connection(version.split("|", 1)[0])
     try:
-        return getattr(overview, function_name)(con)
+        return {"filter_options": filter_options, "data_span": data_span, "settings": store_settings}[what](con)
     finally:
         con.close()
 
 
-def overview(db: str | Path, function_name: str):
-    """A ``metrics.store_overview`` function's result, cached per store version."""
-    return _overview(store_version(db), function_name)
+def filter_options(db: str | Path) -> dict:
+    """The values the sidebar filters offer, cached per store version."""
+    return _store_fact(store_version(db), "filter_options")
+
+
+def data_span(db: str | Path):
+    """(first, last) local day with data, cached per store version."""
+    return _store_fact(store_version(db), "data_span")
+
+
+def settings(db: str | Path):
+    """The settings the store was built with (role labels, time zone), cached per store version."""
+    return _store_fact(store_version(db), "settings")
 
 
 @st.cache_resource(show_spinner=False)
@@ -109,8 +119,13 @@ def _network_figure(version: str, scope: Scope, level: str, lang: str, title: st
     edges = metric_frame(path, "interaction_edges", scope)
     try:
         people = metric_frame(path, "network_communities", scope)
-    except Exception:  # colouring by community is optional
+    except Exception:  # noqa: BLE001 - colouring by community is optional
         people = metric_frame(path, "participation_ladder", scope)
+    from dashboard import present
+
+    store = settings(path)
+    columns = registry()["participation_ladder"].columns
+    people = present.translated(people, columns, lang, store.hierarchy, store.timezone)
     nodes, links = charts.aggregate_edges(edges, people, level)
     if level == "person" and "community" in people.columns:
         nodes = nodes.join(people.select(pl.col("person_id").alias("node"),

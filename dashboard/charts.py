@@ -13,7 +13,8 @@ import networkx as nx
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.i18n import WEEKDAYS, fmt_date, stage_label, t, value_label
+from dashboard.i18n import WEEKDAYS, fmt_date, t
+from dashboard.present import code_label
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd")
@@ -75,14 +76,16 @@ def lines(frame: pl.DataFrame, x: str, series: dict[str, str], title: str, lang:
 
 
 def ranked_bars(frame: pl.DataFrame, category: str, value: str, title: str, lang: str, x_title: str,
-                ratio: bool = False, highlight: str | None = None) -> go.Figure:
-    """Horizontal bars, largest on top; category labels never overlap."""
+                ratio: bool = False, highlight: str | None = None, keys: str | None = None) -> go.Figure:
+    """Horizontal bars, largest on top; category labels never overlap. A clicked bar's ``customdata`` is its
+    value of ``keys`` (default: the category shown)."""
     data = frame.sort(value, descending=False, nulls_last=False)
     cats = [str(c) for c in data[category].to_list()]
+    custom = [str(c) for c in data[keys or category].to_list()]
     colors = ["#d62728" if highlight and c == highlight else PALETTE[0] for c in cats]
     text = [None if v is None else (f"{v * 100:.1f}%" if ratio else f"{v:,.0f}") for v in data[value].to_list()]
     fig = go.Figure(go.Bar(x=data[value].to_list(), y=cats, orientation="h", marker_color=colors, text=text,
-                           textposition="auto", customdata=cats, hovertemplate="%{y}: %{text}<extra></extra>"))
+                           textposition="auto", customdata=custom, hovertemplate="%{y}: %{text}<extra></extra>"))
     _layout(fig, title, x_title, None, height=max(260, 26 * len(cats) + 90))
     if ratio:
         fig.update_xaxes(tickformat=".0%")
@@ -94,7 +97,7 @@ def ladder_funnel(counts: pl.DataFrame, lang: str, title: str) -> go.Figure:
     data = counts.filter(pl.col("segment") == "all") if "segment" in counts.columns else counts
     by_stage = dict(zip(data["stage"].to_list(), data["people"].to_list()))
     stages = [s for s in LADDER if s in by_stage] + [s for s in by_stage if s not in LADDER]
-    fig = go.Figure(go.Funnel(y=[stage_label(s, lang) for s in stages], x=[by_stage[s] for s in stages],
+    fig = go.Figure(go.Funnel(y=[code_label(s, lang) for s in stages], x=[by_stage[s] for s in stages],
                               textinfo="value+percent total"))
     return _layout(fig, title, None, None)
 
@@ -104,7 +107,7 @@ def transitions_heatmap(frame: pl.DataFrame, lang: str, title: str) -> go.Figure
     stages = [s for s in LADDER if s in set(frame["from_stage"]) | set(frame["to_stage"])]
     cell = {(a, b): n for a, b, n in zip(frame["from_stage"], frame["to_stage"], frame["people"])}
     z = [[cell.get((a, b), 0) for b in stages] for a in stages]
-    labels = [stage_label(s, lang) for s in stages]
+    labels = [code_label(s, lang) for s in stages]
     fig = go.Figure(go.Heatmap(z=z, x=labels, y=labels, colorscale="Blues", text=z, texttemplate="%{text}",
                                hovertemplate="%{y} → %{x}: %{z}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
@@ -129,7 +132,7 @@ def sankey(frame: pl.DataFrame, lang: str, title: str) -> go.Figure:
     """Role -> role flow; senders on the left, receivers on the right, ordered by hierarchy rank."""
     senders = frame.select("source_label", "source_rank").unique().sort("source_rank")["source_label"].to_list()
     receivers = frame.select("target_label", "target_rank").unique().sort("target_rank")["target_label"].to_list()
-    nodes = [value_label(s, lang) for s in senders] + [value_label(r, lang) for r in receivers]
+    nodes = [s for s in senders] + [r for r in receivers]
     index = {("s", s): i for i, s in enumerate(senders)} | {("r", r): len(senders) + i for i, r in enumerate(receivers)}
     x = [0.001] * len(senders) + [0.999] * len(receivers)
     y = [(i + 0.5) / len(senders) for i in range(len(senders))] + [(i + 0.5) / len(receivers) for i in range(len(receivers))]
@@ -147,7 +150,7 @@ def matrix(frame: pl.DataFrame, row: str, column: str, value: str, title: str, l
     cols = sorted(set(frame[column].to_list()))
     cell = {(a, b): v for a, b, v in zip(frame[row], frame[column], frame[value])}
     z = [[cell.get((a, b), 0) for b in cols] for a in rows]
-    fig = go.Figure(go.Heatmap(z=z, x=[value_label(c, lang) for c in cols], y=[value_label(r, lang) for r in rows],
+    fig = go.Figure(go.Heatmap(z=z, x=[c for c in cols], y=[r for r in rows],
                                colorscale="Blues", texttemplate="%{z:,.0f}",
                                hovertemplate="%{y} → %{x}: %{z:,.0f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
@@ -201,7 +204,7 @@ def network(nodes: pl.DataFrame, edges: pl.DataFrame, lang: str, title: str, col
         part = nodes.filter(pl.col(color).fill_null("?") == value)
         sizes = part["size"].to_list() if "size" in part.columns else [1] * part.height
         fig.add_trace(go.Scatter(
-            x=[pos[n][0] for n in part["node"]], y=[pos[n][1] for n in part["node"]], mode="markers", name=str(value_label(value, lang)),
+            x=[pos[n][0] for n in part["node"]], y=[pos[n][1] for n in part["node"]], mode="markers", name=str(value),
             marker={"size": [6 + 3 * math.sqrt(s) for s in sizes], "color": PALETTE[i % len(PALETTE)],
                     "line": {"width": 0.5, "color": "#fff"}},
             text=[str(n) for n in part["node"]], hovertemplate="%{text}<extra>" + str(value) + "</extra>"))

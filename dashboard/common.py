@@ -1,14 +1,17 @@
-"""What every page shares: the view context and the one way to fetch a metric.
+"""What every page shares: the view context, the one way to fetch a metric, and the panel.
 
 ``fetch(ctx, name, **params)`` returns the metric's frame for the current
 scope, or ``None`` after showing a clear message (no store, metric not
-available from the loaded sources, metric not in this version, empty result,
-or a failure) -- never a traceback.
+available from the loaded sources, a bad parameter, empty result, or a
+failure) -- never a traceback. ``panel`` is the one component a page composes:
+heading with the definition on hover, the metric, a chart and/or a table with
+its CSV download, and the definition in an expander.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -16,13 +19,17 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import cache
-from dashboard.i18n import column_label, fmt_change, fmt_value, t
-from metrics.registry import FactsNotAvailable
-from pulso.core.scope import UNASSIGNED, Scope
+from dashboard import cache, present
+from dashboard.i18n import t
+from metrics.registry import Column, FactsNotAvailable
+from pulso.core.errors import PulsoError
+from pulso.core.scope import Scope
 
 log = logging.getLogger("pulso.dashboard")
 CONTEXT_KEY = "_pulso_context"
+# st.column_config formats for declared display formats (numbers stay numbers so columns sort)
+NUMBER_FORMATS = {"ratio": "percent", "count": "localized", "number": "%.1f", "hours": "%.1f", "minutes": "%.1f",
+                  "score": "%.3f", "percent": "%.1f", "points": "%+.1f"}
 
 
 @dataclass(frozen=True)
@@ -40,14 +47,18 @@ def current() -> Context:
     return st.session_state[CONTEXT_KEY]
 
 
+def definition_of(name: str):
+    return cache.registry().get(name)
+
+
 def label(name: str, lang: str) -> str:
-    definition = cache.registry().get(name)
+    definition = definition_of(name)
     return definition.label[lang] if definition else name
 
 
 def help_text(name: str, lang: str) -> str | None:
-    """Description and definition from the registry, for ``help=`` tooltips."""
-    definition = cache.registry().get(name)
+    """The metric's plain-language description and definition, for ``help=`` tooltips."""
+    definition = definition_of(name)
     if definition is None:
         return None
     return f"{definition.description[lang]}\n\n**{t('definition', lang)}:** {definition.definition[lang]}"
@@ -55,14 +66,14 @@ def help_text(name: str, lang: str) -> str | None:
 
 def explain(name: str, lang: str) -> None:
     """An expander with the metric's definition and its parameters."""
-    definition = cache.registry().get(name)
+    definition = definition_of(name)
     if definition is None:
         return
     with st.expander(f"ℹ️ {t('definition', lang)}: {definition.label[lang]}"):
         st.markdown(definition.description[lang])
         st.markdown(definition.definition[lang])
         for p in definition.parameters:
-            st.markdown(f"- `{p.name}` = `{p.default}`: {p.description[lang]}")
+            st.markdown(f"- `{p.name}`: {p.description[lang]}")
 
 
 def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool = False,
@@ -72,7 +83,7 @@ def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool
     lang = ctx.lang
     scope = scope or ctx.scope
     if scope is None:
-        st.info(t("no_store", lang, path=ctx.db))
+        st.info(t("no_store", lang, path=ctx.db.name))
         return None
     if name not in cache.registry():
         st.info(t("not_registered", lang, name=name))
@@ -80,10 +91,14 @@ def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool
     try:
         frame = cache.metric_frame(ctx.db, name, scope, **params)
     except FactsNotAvailable as exc:
-        st.info(t("not_available", lang, label=label(name, lang), missing=", ".join(sorted(exc.missing))))
+        missing = ", ".join(present.code_label(m, lang) for m in sorted(exc.missing))
+        st.info(t("not_available", lang, label=label(name, lang), missing=missing))
         return None
     except FileNotFoundError:
-        st.info(t("no_store", lang, path=ctx.db))
+        st.info(t("no_store", lang, path=ctx.db.name))
+        return None
+    except PulsoError as exc:
+        st.warning(t("failed", lang, label=label(name, lang), error=exc.one_line()[:200]))
         return None
     except Exception as exc:  # a failing metric must not take the page down
         log.exception("metric %s failed", name)
@@ -105,84 +120,94 @@ def fetch_silent(ctx: Context, name: str, scope: Scope | None = None, **params) 
         return None
     try:
         frame = cache.metric_frame(ctx.db, name, scope, **params)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a decoration may be missing
         return None
     return None if frame.is_empty() else frame
 
 
-def csv_button(frame: pl.DataFrame, file_name: str, lang: str, key: str) -> None:
-    flat = frame.select([pl.col(c).cast(pl.List(pl.String)).list.join(", ") if isinstance(frame.schema[c], pl.List)
-                         else pl.col(c) for c in frame.columns])
-    st.download_button(t("download_csv", lang), flat.write_csv(), file_name=file_name, mime="text/csv", key=key)
+def view_settings(ctx: Context):
+    """(hierarchy, time zone) of the store being viewed: role labels and local times come from there."""
+    settings = cache.settings(ctx.db)
+    return settings.hierarchy, settings.timezone
 
 
-PERCENT_COLUMNS = {"adoption", "previous_adoption", "share", "reply_rate", "participation", "stickiness",
-                   "top1_share", "top10_share", "rate"}
+def columns_of(name: str | None, frame: pl.DataFrame, columns: tuple[Column, ...] | None = None) -> tuple[Column, ...]:
+    if columns is not None:
+        return columns
+    definition = definition_of(name) if name else None
+    return definition.columns if definition else ()
 
 
-def is_percent_column(name: str) -> bool:
-    return name in PERCENT_COLUMNS or name.endswith(("_share", "_rate"))
+def translated(ctx: Context, frame: pl.DataFrame, name: str | None = None,
+               columns: tuple[Column, ...] | None = None) -> pl.DataFrame:
+    """The frame's values in the page's language (roles, regions, codes, local times)."""
+    hierarchy, timezone = view_settings(ctx)
+    return present.translated(frame, columns_of(name, frame, columns), ctx.lang, hierarchy, timezone)
 
 
-def for_display(frame: pl.DataFrame, lang: str, timezone: str) -> pl.DataFrame:
-    """What a person reads: roles, ladder stages and "unassigned" in the chosen language,
-    times in the organisation's time zone, dates and times as ISO text, missing text and dates as "—".
-    Metric frames hold naive UTC times, except columns named ``*_local``, which are already local."""
-    from dashboard.i18n import stage_label
-    from pulso.config import load_config
-
-    hierarchy = load_config().hierarchy
-    unassigned = t("unassigned", lang)
-    columns = []
-    for name, dtype in frame.schema.items():
-        column = pl.col(name)
-        if dtype == pl.String:
-            if name == "role" or name.endswith("_role") or name in ("source_label", "target_label"):
-                column = column.map_elements(lambda v: hierarchy.label(v, lang), return_dtype=pl.String)
-            elif name == "stage" or name.endswith("_stage"):
-                column = column.map_elements(lambda v: stage_label(v, lang), return_dtype=pl.String)
-            column = pl.when(column == UNASSIGNED).then(pl.lit(unassigned)).otherwise(column).fill_null("—")
-        elif isinstance(dtype, pl.Datetime):
-            if dtype.time_zone is None and not name.endswith("_local"):
-                column = column.dt.replace_time_zone("UTC").dt.convert_time_zone(timezone).dt.replace_time_zone(None)
-            column = column.dt.strftime("%Y-%m-%d %H:%M").fill_null("—")  # ISO text still sorts by time
-        elif dtype == pl.Date:
-            column = column.dt.strftime("%Y-%m-%d").fill_null("—")
-        elif dtype.is_float() and name.endswith("_pct"):
-            column = column.round(1)
-        columns.append(column.alias(name))
-    return frame.select(columns)
-
-
-def table(frame: pl.DataFrame, lang: str | None = None, **kwargs) -> None:
-    """A data table a person can read: headers, roles and stages in the chosen language,
-    local times, ratios as percentages."""
-    ctx = current() if CONTEXT_KEY in st.session_state else None
-    lang = lang or (ctx.lang if ctx else "es")
-    timezone = cache.overview(ctx.db, "org_timezone") if ctx and ctx.db.exists() else "UTC"
-    shown = for_display(frame, lang, timezone)
-    names: dict[str, str] = {}
+def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: tuple[Column, ...] | None = None,
+          **kwargs) -> None:
+    """A table a person can read: headers and values from the declared columns, in the page's language."""
+    declared = columns_of(name, frame, columns)
+    shown = translated(ctx, frame, columns=declared)
+    names = present.headers(frame, declared, ctx.lang)
+    formats = {c.name: c.format for c in declared}
     config: dict[str, object] = {}
     for column in shown.columns:
-        header = column_label(column, lang)
-        names[column] = header if header not in names.values() else column
-        if is_percent_column(column) and shown.schema[column].is_float():
-            config[names[column]] = st.column_config.NumberColumn(format="percent")
+        fmt = formats.get(column)
+        if fmt in NUMBER_FORMATS and shown.schema[column].is_numeric():
+            config[names[column]] = st.column_config.NumberColumn(format=NUMBER_FORMATS[fmt])
+        elif fmt == "date":
+            config[names[column]] = st.column_config.DateColumn(format="YYYY-MM-DD")
+        elif fmt in ("datetime", "datetime_local"):
+            config[names[column]] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
     config.update(kwargs.pop("column_config", {}) or {})
     st.dataframe(shown.rename(names), hide_index=True, width="stretch", column_config=config, **kwargs)
 
 
-def kpi_cards(frame: pl.DataFrame, lang: str, help_: str | None) -> None:
-    """The KPI cards (``kpi_summary`` rows in ``CARDS`` order) with the change against the previous period."""
-    from dashboard.report import CARDS
+def csv_button(ctx: Context, frame: pl.DataFrame, name: str | None, file_stem: str, key: str,
+               columns: tuple[Column, ...] | None = None) -> None:
+    """A CSV download with the table's headers and values in the page's language."""
+    hierarchy, timezone = view_settings(ctx)
+    text = present.csv_text(frame, columns_of(name, frame, columns), ctx.lang, hierarchy, timezone)
+    stamp = ctx.scope.start.isoformat() if ctx.scope else "pulso"
+    st.download_button(t("download_csv", ctx.lang), text, file_name=f"pulso-{file_stem}-{stamp}.csv",
+                       mime="text/csv", key=key)
 
-    by_kpi = {row["kpi"]: row for row in frame.iter_rows(named=True)}
-    columns = st.columns(4)
-    for i, kpi in enumerate(k for k in CARDS if k in by_kpi):
-        row = by_kpi[kpi]
-        value = fmt_value(row["value"], row["unit"], lang) if row["available"] else t("na", lang)
-        columns[i % 4].metric(t(kpi, lang), value, delta=fmt_change(row["change_pct"], lang) if row["available"] else None,
-                              help=help_, border=True)
+
+def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[[pl.DataFrame], object] | None = None,
+          show_table: bool = True, csv: str | None = None, scope: Scope | None = None, empty_message: str | None = None,
+          shape: Callable[[pl.DataFrame], pl.DataFrame] | None = None, key: str | None = None,
+          **params) -> pl.DataFrame | None:
+    """One metric on the page: heading (definition on hover), chart and/or table (``shape`` picks and orders the
+    rows or columns shown), CSV download when ``csv`` names the file, the definition below. Returns the frame."""
+    st.subheader(title or label(name, ctx.lang), help=help_text(name, ctx.lang))
+    frame = fetch(ctx, name, scope=scope, empty_message=empty_message, **params)
+    if frame is None:
+        return None
+    if chart is not None:
+        st.plotly_chart(chart(translated(ctx, frame, name)), key=f"chart_{key or name}")
+    if show_table:
+        shown = shape(frame) if shape else frame
+        table(ctx, shown, name)
+        if csv:
+            csv_button(ctx, frame, name, csv, key=f"csv_{key or name}")
+    explain(name, ctx.lang)
+    return frame
+
+
+def kpi_cards(ctx: Context, frame: pl.DataFrame, per_row: int = 4) -> None:
+    """The KPI cards (``kpi_summary`` rows, in registry order) with the change against the previous period; the
+    (?) on each card is that KPI's own definition."""
+    registry = cache.registry()
+    columns = st.columns(per_row)
+    for i, row in enumerate(frame.iter_rows(named=True)):
+        definition = registry[row["kpi"]]
+        value = present.cell_text(row["value"], definition.value_format, ctx.lang) if row["available"] \
+            else t("na", ctx.lang)
+        delta = present.change_text(row["change"], row["change_unit"], ctx.lang) if row["available"] else None
+        columns[i % per_row].metric(definition.label[ctx.lang], value, delta=delta,
+                                    help=definition.definition[ctx.lang], border=True)
 
 
 TREND_BUCKETS = {"day": 28, "week": 12, "month": 12, "quarter": 8}

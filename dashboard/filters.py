@@ -8,21 +8,18 @@ period is the last complete Monday-Sunday week with data in the store.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, fmt_date, t
-from pulso.core.scope import GRANULARITIES, Scope
+from dashboard.present import role_label, unit_label
+from pulso.core.periods import GRANULARITIES, last_complete_week
+from pulso.core.scope import Scope
+from pulso.core.settings import Hierarchy
 
 LIST_KEYS = ("region", "office", "role", "group")
 MANAGED_KEYS = frozenset(("lang", "gran", "start", "end", *LIST_KEYS))
-
-
-def last_complete_week(last_day: date) -> tuple[date, date]:
-    """The Monday-Sunday week ending on the last Sunday on or before ``last_day``."""
-    end = last_day - timedelta(days=(last_day.weekday() + 1) % 7)
-    return end - timedelta(days=6), end
 
 
 def _parse_date(text: str | None) -> date | None:
@@ -70,7 +67,7 @@ def language() -> str:
                             format_func=lambda code: {"es": "Español", "en": "English"}[code])
 
 
-def sidebar(lang: str, options: dict, bounds: tuple[date, date]) -> Scope:
+def sidebar(lang: str, options: dict, bounds: tuple[date, date], hierarchy: Hierarchy) -> Scope:
     """Draw the filters in the sidebar and return the scope they choose; writes the URL query string."""
     first_day, last_day = bounds
     state = st.session_state
@@ -94,10 +91,13 @@ def sidebar(lang: str, options: dict, bounds: tuple[date, date]) -> Scope:
     period = sb.date_input(t("period", lang), key="f_period", min_value=low, max_value=high,
                            help=t("period_help", lang), format="DD/MM/YYYY" if lang == "es" else "MM/DD/YYYY")
     start, end = (period[0], period[-1]) if isinstance(period, (tuple, list)) and period else (period, period)
-    regions = sb.multiselect(t("region", lang), options["region"], key="f_region", placeholder=t("all", lang))
+    regions = sb.multiselect(t("region", lang), options["region"], key="f_region", placeholder=t("all", lang),
+                             format_func=lambda v: unit_label(v, lang))
     office_choices = sorted({o for o, r in options["office"] if not regions or r in regions} | set(state["f_office"]))
-    offices = sb.multiselect(t("office", lang), office_choices, key="f_office", placeholder=t("all", lang))
-    roles = sb.multiselect(t("role", lang), options["role"], key="f_role", placeholder=t("all", lang))
+    offices = sb.multiselect(t("office", lang), office_choices, key="f_office", placeholder=t("all", lang),
+                             format_func=lambda v: unit_label(v, lang))
+    roles = sb.multiselect(t("role", lang), options["role"], key="f_role", placeholder=t("all", lang),
+                           format_func=lambda v: role_label(v, lang, hierarchy))
     group_names = dict(options["group"])
     groups = sb.multiselect(t("group", lang), list(group_names), key="f_group", placeholder=t("all", lang),
                             format_func=lambda g: group_names.get(g, g))

@@ -125,6 +125,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "freshness": ("Actualidad de los datos", "Data freshness"),
     "no_rejects": ("Ninguna fila rechazada.", "No rejected rows."),
     "metric_catalog": ("Definiciones de las métricas", "Metric definitions"),
+    "vocabulary": ("Vocabulario", "Vocabulary"),
     "last_day": ("Último día con datos", "Last day with data"),
     # axes and generic words
     "date": ("Fecha", "Date"), "people": ("Personas", "People"), "count": ("Cantidad", "Count"),
@@ -146,63 +147,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stage_unaware": ("Sin acceso", "Unaware"), "stage_interested": ("Interesados (solo leen)", "Interested (read only)"),
     "stage_first_time": ("Primera aportación", "First-time"), "stage_regular": ("Habituales", "Regulars"),
     "stage_enthusiast": ("Entusiastas", "Enthusiasts"),
+    "yes": ("Sí", "Yes"), "no": ("No", "No"),
 }
-
-
-# table column headers shown to users (metric frames keep their own names); unknown columns show as they are
-COLUMNS: dict[str, tuple[str, str]] = {
-    "person_id": ("ID", "ID"), "name": ("Nombre", "Name"), "display_name": ("Nombre", "Name"),
-    "region": ("Región", "Region"), "office": ("Oficina", "Office"), "role": ("Rol", "Role"),
-    "manager": ("Jefe", "Manager"), "stage": ("Etapa", "Stage"), "last_activity": ("Última actividad", "Last activity"),
-    "days_inactive": ("Días sin actividad", "Days inactive"), "segment": ("Segmento", "Segment"),
-    "eligible": ("Elegibles", "Eligible"), "active": ("Activos", "Active"), "contributing": ("Aportan", "Contributing"),
-    "adoption": ("Adopción", "Adoption"), "previous_adoption": ("Adopción previa", "Previous adoption"),
-    "change_pts": ("Cambio (pts)", "Change (pp)"), "threads": ("Hilos", "Threads"), "likes": ("Me gusta", "Likes"),
-    "replies": ("Respuestas", "Replies"), "title": ("Título", "Title"), "author": ("Autor", "Author"),
-    "group_name": ("Grupo", "Group"), "created_local": ("Publicado", "Posted"), "hours_open": ("Horas abierto", "Hours open"),
-    "excerpt": ("Extracto", "Excerpt"), "uses": ("Usos", "Uses"), "previous_uses": ("Usos previos", "Previous uses"),
-    "growth": ("Crecimiento", "Growth"), "top_terms": ("Términos", "Terms"), "example_thread_ids": ("Hilos ejemplo", "Example threads"),
-    "topic": ("Tema", "Topic"), "share": ("Proporción", "Share"), "people": ("Personas", "People"),
-    "source": ("Fuente", "Source"), "fact": ("Hecho", "Fact"), "rows": ("Filas", "Rows"),
-    "first_at": ("Desde (UTC)", "From (UTC)"), "last_at": ("Hasta (UTC)", "To (UTC)"), "reason": ("Motivo", "Reason"),
-    "file": ("Archivo", "File"), "line": ("Fila", "Row"), "table_name": ("Tabla", "Table"),
-    "event_date": ("Fecha", "Date"), "measure": ("Medida", "Measure"), "channel": ("Canal", "Channel"),
-    "thread_id": ("Hilo", "Thread"), "group_id": ("Grupo", "Group"), "author_id": ("Autor (ID)", "Author (ID)"),
-    "created_at": ("Publicado", "Posted"), "event_id": ("Evento", "Event"), "audience": ("Audiencia", "Audience"),
-    "threads_answered": ("Hilos respondidos", "Threads answered"), "reply_rate": ("Tasa de respuesta", "Reply rate"),
-    "median_hours_to_first_reply": ("Mediana de horas a 1.ª respuesta", "Median hours to first reply"),
-    "p90_hours_to_first_reply": ("P90 de horas a 1.ª respuesta", "P90 hours to first reply"),
-    "answered_by_higher_rank": ("Respondidos por un rango mayor", "Answered by a higher rank"),
-    "median_hours_to_higher_reply": ("Mediana de horas a esa respuesta", "Median hours to that reply"),
-    "reports": ("Reportes directos", "Direct reports"), "report_threads": ("Hilos de sus reportes", "Threads by reports"),
-    "distinct_people": ("Personas distintas", "Distinct people"), "replies_received": ("Respuestas recibidas", "Replies received"),
-    "reactions_received": ("Reacciones recibidas", "Reactions received"), "offices_reached": ("Oficinas alcanzadas", "Offices reached"),
-    "regions_reached": ("Regiones alcanzadas", "Regions reached"), "past_contributions": ("Aportes previos", "Past contributions"),
-    "past_weeks": ("Semanas activas previas", "Past active weeks"), "profile_completeness": ("Perfil completo", "Profile complete"),
-    "members": ("Miembros", "Members"), "contributors": ("Aportan", "Contributors"), "participation": ("Participación", "Participation"),
-    "in_degree": ("Grado de entrada", "In-degree"), "out_degree": ("Grado de salida", "Out-degree"),
-    "in_strength": ("Fuerza de entrada", "In-strength"), "out_strength": ("Fuerza de salida", "Out-strength"),
-    "pagerank": ("PageRank (influencia)", "PageRank (influence)"), "betweenness": ("Intermediación", "Betweenness"),
-    "betweenness_sample_size": ("Muestra de intermediación", "Betweenness sample"), "community": ("Comunidad", "Community"),
-    "level": ("Nivel", "Level"), "ties_inside": ("Vínculos internos", "Ties inside"),
-    "cross_region_ties": ("Vínculos entre regiones", "Cross-region ties"), "cross_region_weight": ("Peso entre regiones", "Cross-region weight"),
-    "before_7": ("Antes (7 d)", "Before (7 d)"), "after_7": ("Después (7 d)", "After (7 d)"),
-    "change_7_pct": ("Cambio 7 d (%)", "Change 7 d (%)"), "before_14": ("Antes (14 d)", "Before (14 d)"),
-    "after_14": ("Después (14 d)", "After (14 d)"), "change_14_pct": ("Cambio 14 d (%)", "Change 14 d (%)"),
-    "complete_7": ("Ventana 7 d completa", "7-day window complete"), "complete_14": ("Ventana 14 d completa", "14-day window complete"),
-    "week_start": ("Semana", "Week"), "active_rate": ("Tasa activa", "Active rate"), "baseline_rate": ("Tasa habitual", "Usual rate"),
-    "drop": ("Caída (pts)", "Drop (pp)"), "drop_pct": ("Caída (%)", "Drop (%)"), "robust_z": ("Z robusto", "Robust z"),
-    "actives": ("Activos", "Actives"), "hashtag": ("Hashtag", "Hashtag"), "growth_pct": ("Crecimiento (%)", "Growth (%)"),
-    "run_id": ("Carga", "Run"), "started_at": ("Inicio (UTC)", "Started (UTC)"), "finished_at": ("Fin (UTC)", "Finished (UTC)"),
-    "paths": ("Rutas", "Paths"), "formats": ("Formatos", "Formats"), "pulso_version": ("Versión", "Version"),
-    "kind": ("Tipo", "Kind"), "count": ("Cantidad", "Count"), "weight": ("Peso", "Weight"), "events": ("Eventos", "Events"),
-    "source_person_id": ("Emisor", "Sender"), "target_person_id": ("Receptor", "Receiver"),
-}
-
-
-def column_label(column: str, lang: str) -> str:
-    pair = COLUMNS.get(column)
-    return column if pair is None else pair[0 if lang == "es" else 1]
 
 
 def t(key: str, lang: str, **values) -> str:
@@ -264,28 +210,3 @@ def fmt_datetime(value, lang: str) -> str:
     if _missing(value):
         return t("na", lang)
     return f"{fmt_date(value, lang)} {value:%H:%M}"
-
-
-def fmt_value(value, unit: str, lang: str) -> str:
-    """Format a metric value by its registry unit (ratio/percent -> %, the rest as numbers)."""
-    if unit == "ratio":
-        return fmt_percent(value, lang)
-    if unit == "percent":
-        return fmt_percent(None if _missing(value) else value / 100, lang)
-    if unit in ("minutes", "hours"):
-        return fmt_number(value, lang, 1)
-    return fmt_number(value, lang)
-
-
-def value_label(value, lang: str) -> str:
-    """A region, office or role as shown: "(unassigned)" and roles in the chosen language."""
-    from pulso.core.scope import UNASSIGNED
-    from pulso.config import load_config
-
-    if value == UNASSIGNED:
-        return t("unassigned", lang)
-    return load_config().hierarchy.label(value, lang) if isinstance(value, str) else value
-
-
-def stage_label(stage: str, lang: str) -> str:
-    return t(f"stage_{stage}", lang) if f"stage_{stage}" in STRINGS else stage

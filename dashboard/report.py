@@ -1,9 +1,10 @@
 """The period report: one self-contained HTML file (plotly.js inlined once, no CDN).
 
-``build_report(frame, scope, lang, registry)`` renders; it reads only metric
-frames through ``frame(name, **params)`` (the dashboard passes its cache, the
-``pulso report`` command passes ``metrics.registry.compute``). A metric that
-cannot be computed shows as a sentence saying so, never as zero.
+``build_report(frame, scope, lang, registry, settings)`` renders; it reads only
+metric frames through ``frame(name, **params)`` (the dashboard passes its cache,
+the ``pulso report`` command passes ``metrics.registry.compute``). Headers,
+values and KPI cards come from the registry's declarations, as on the pages. A
+metric that cannot be computed shows as a sentence saying so, never as zero.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from datetime import datetime, timezone
 
 import polars as pl
 
-from dashboard import charts
-from dashboard.i18n import column_label, fmt_change, fmt_date, fmt_datetime, fmt_number, fmt_value, t
+from dashboard import charts, present
+from dashboard.i18n import fmt_date, fmt_datetime, t
 from metrics.registry import FactsNotAvailable
 from pulso.core.scope import Scope
-
-# the KPI cards shown on the Resumen page and in the report, in order
-CARDS = ("active_accounts", "adoption", "threads_started", "replies", "likes", "visits", "median_minutes_per_active")
+from pulso.core.settings import Settings
 
 STYLE = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
@@ -61,42 +60,28 @@ def _get(frame: Callable[..., pl.DataFrame], name: str, lang: str, label: str, *
     return data
 
 
-def _cell(value, lang: str) -> str:
-    if isinstance(value, datetime):
-        return fmt_datetime(value, lang)
-    if hasattr(value, "isoformat"):
-        return fmt_date(value, lang)
-    if isinstance(value, float):
-        return fmt_number(value, lang, 2 if abs(value) < 10 and not value.is_integer() else None)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return fmt_number(value, lang)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
-    return "" if value is None else str(value)
-
-
-def html_table(data: pl.DataFrame, lang: str, limit: int = 30) -> str:
-    head = "".join(f"<th>{html.escape(column_label(c, lang))}</th>" for c in data.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v, lang))}</td>" for v in row) + "</tr>"
-                   for row in data.head(limit).iter_rows())
+def html_table(data: pl.DataFrame, columns, lang: str, settings: Settings, limit: int = 30) -> str:
+    shown = present.text_table(data.head(limit), columns, lang, settings.hierarchy, settings.timezone)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in shown.iter_rows())
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _cards(data: pl.DataFrame, lang: str) -> str:
-    rows = {r["kpi"]: r for r in data.iter_rows(named=True)}
+def _cards(data: pl.DataFrame, lang: str, registry: dict) -> str:
     out = []
-    for kpi in (k for k in CARDS if k in rows):
-        r = rows[kpi]
-        value = fmt_value(r["value"], r["unit"], lang) if r["available"] else t("na", lang)
-        change = fmt_change(r["change_pct"], lang) if r["available"] else None
-        css = "" if change is None else ("up" if r["change_pct"] >= 0 else "down")
-        out.append(f'<div class="card"><div class="k">{html.escape(t(kpi, lang))}</div><div class="v">{value}</div>'
-                   f'<div class="{css}">{html.escape(change or "")} {html.escape(t("vs_previous", lang)) if change else ""}'
-                   f"</div></div>")
+    for r in data.iter_rows(named=True):
+        definition = registry[r["kpi"]]
+        value = present.cell_text(r["value"], definition.value_format, lang) if r["available"] else t("na", lang)
+        change = present.change_text(r["change"], r["change_unit"], lang) if r["available"] else None
+        css = "" if change is None else ("up" if r["change"] >= 0 else "down")
+        out.append(f'<div class="card"><div class="k">{html.escape(definition.label[lang])}</div>'
+                   f'<div class="v">{html.escape(value)}</div><div class="{css}">{html.escape(change or "")} '
+                   f'{html.escape(t("vs_previous", lang)) if change else ""}</div></div>')
     return f'<div class="cards">{"".join(out)}</div>'
 
 
-def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, registry: dict) -> str:
+def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, registry: dict,
+                 settings: Settings) -> str:
     """The report for ``scope`` in ``lang`` as one HTML document."""
     fig = _Figures()
 
@@ -116,7 +101,7 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
 
     parts.append(f"<h2>{html.escape(t('kpis', lang))}</h2>")
     kpis = _get(frame, "kpi_summary", lang, label("kpi_summary"))
-    parts.append(kpis if isinstance(kpis, str) else _cards(kpis, lang) + definition("kpi_summary"))
+    parts.append(kpis if isinstance(kpis, str) else _cards(kpis, lang, registry) + definition("kpi_summary"))
 
     events = _get(frame, "campaign_calendar", lang, label("campaign_calendar"))
     events = events if isinstance(events, pl.DataFrame) else None
@@ -128,9 +113,14 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
 
     parts.append(f"<h2>{html.escape(t('adoption_region', lang))}</h2>")
     adoption = _get(frame, "adoption_by", lang, label("adoption_by"), by="region")
-    parts.append(adoption if isinstance(adoption, str) else fig(charts.ranked_bars(
-        adoption, "segment", "adoption", t("adoption_region", lang), lang, t("adoption", lang), ratio=True))
-        + html_table(adoption, lang))
+    if isinstance(adoption, str):
+        parts.append(adoption)
+    else:
+        shown = present.translated(adoption, registry["adoption_by"].columns, lang, settings.hierarchy,
+                                   settings.timezone)
+        parts.append(fig(charts.ranked_bars(shown, "segment", "adoption", t("adoption_region", lang), lang,
+                                            t("adoption", lang), ratio=True))
+                     + html_table(adoption, registry["adoption_by"].columns, lang, settings))
 
     for name, title, columns in (
             ("top_posts", "top_posts", ("created_local", "author", "group_name", "title", "likes", "replies")),
@@ -142,7 +132,7 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
         else:
             if columns:
                 data = data.select([c for c in columns if c in data.columns])
-            parts.append(html_table(data, lang) + definition(name))
+            parts.append(html_table(data, registry[name].columns, lang, settings) + definition(name))
 
     body = "\n".join(parts)
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'

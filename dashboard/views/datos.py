@@ -1,46 +1,39 @@
-"""Datos: what has been loaded (sources, facts, periods), ingestion runs, rejected rows with reasons,
-freshness, and every metric's definition from the registry."""
+"""Datos: what has been loaded (sources, facts, periods), load runs, rejected rows with reasons,
+freshness, and every metric's definition from the registry, after the vocabulary they share."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard import cache
+from dashboard.common import current, panel
 from dashboard.i18n import fmt_date, t
-from dashboard.common import current, table
+from pulso.core.vocabulary import VOCABULARY
 
 
 def render() -> None:
     ctx = current()
     lang = ctx.lang
     if ctx.scope is None:
-        st.info(t("no_store", lang, path=ctx.db))
+        st.info(t("no_store", lang, path=ctx.db.name))
     else:
-        bounds = cache.overview(ctx.db, "activity_bounds")
-        st.metric(t("last_day", lang), fmt_date(bounds[1], lang) if bounds else t("na", lang), border=True)
-        st.subheader(t("sources", lang))
-        table(cache.overview(ctx.db, "sources_and_facts"))
-        st.subheader(t("freshness", lang))
-        table(cache.overview(ctx.db, "freshness"))
-        st.subheader(t("runs", lang))
-        table(cache.overview(ctx.db, "ingestion_runs"))
-        st.subheader(t("rejects", lang))
-        reasons = cache.overview(ctx.db, "rejects_by_reason")
-        if reasons.is_empty():
-            st.success(t("no_rejects", lang))
-        else:
-            table(reasons)
-            table(cache.overview(ctx.db, "rejected_rows"))
+        span = cache.data_span(ctx.db)
+        st.metric(t("last_day", lang), fmt_date(span[1], lang) if span else t("na", lang), border=True)
+        panel(ctx, "store_sources")
+        panel(ctx, "store_freshness")
+        panel(ctx, "store_runs")
+        panel(ctx, "store_rejects_by_reason", empty_message=t("no_rejects", lang))
+        panel(ctx, "store_rejected_rows", empty_message=t("no_rejects", lang))
+    st.subheader(t("vocabulary", lang))
+    for term in VOCABULARY:
+        st.markdown(f"**{term.name[lang]}.** {term.definition[lang]}")
     st.subheader(t("metric_catalog", lang))
     for name, definition in sorted(cache.registry().items(), key=lambda item: item[1].label[lang]):
-        with st.expander(f"{definition.label[lang]} (`{name}`)"):
+        with st.expander(definition.label[lang]):
             st.markdown(definition.description[lang])
             st.markdown(f"**{t('definition', lang)}:** {definition.definition[lang]}")
-            needs = sorted(definition.requires) + ([" | ".join(sorted(definition.requires_any))]
-                                                   if definition.requires_any else [])
-            st.caption(f"unit: {definition.unit} · requires: {', '.join(needs) or '—'}")
             for p in definition.parameters:
-                st.markdown(f"- `{p.name}` = `{p.default}`: {p.description[lang]}")
+                st.markdown(f"- `{p.name}`: {p.description[lang]}")
 
 
 if __name__ == "__main__":

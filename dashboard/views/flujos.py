@@ -7,14 +7,18 @@ import polars as pl
 import streamlit as st
 
 from dashboard import cache, charts
+from dashboard.common import current, explain, fetch, panel, table, trend_scope
 from dashboard.i18n import t
-from dashboard.common import current, explain, fetch, help_text, table, trend_scope
+from metrics.columns import PEOPLE, REGION
+from metrics.registry import col
 
 MAX_PEOPLE_DRAWN = 300
 MAX_OFFICES_DRAWN = 150
 # above this many people the network metrics (sampled betweenness, Louvain) take seconds on first view:
 # they are computed only when the user asks (then cached per store version and scope)
 AUTO_NETWORK_PEOPLE = 5000
+COMMUNITY_SUMMARY = (col("community", "int", "Comunidad", "Community", "number"), PEOPLE, REGION,
+                     col("offices", "int", "Oficinas", "Offices", "count"))
 
 
 def default_level(people: int, offices: int) -> str:
@@ -27,46 +31,34 @@ def default_level(people: int, offices: int) -> str:
 def render() -> None:
     ctx = current()
     lang = ctx.lang
-    st.subheader(t("direction_trend", lang), help=help_text("feedback_direction_trend", lang))
-    trend = fetch(ctx, "feedback_direction_trend", scope=trend_scope(ctx.scope) if ctx.scope else None)
-    if trend is not None:
-        st.plotly_chart(charts.stacked_shares(trend, "period", {
-            "upward": t("upward", lang), "downward": t("downward", lang), "horizontal": t("horizontal", lang),
-            "unranked": t("unranked", lang)}, t("direction_trend", lang), lang), key="direction")
-        explain("feedback_direction_trend", lang)
+    direction = cache.registry()["feedback_direction_trend"]
+    shares = {c: direction.column(c).label[lang] for c in ("upward", "downward", "horizontal", "unranked")}
+    panel(ctx, "feedback_direction_trend", title=t("direction_trend", lang), show_table=False,
+          scope=trend_scope(ctx.scope) if ctx.scope else None,
+          chart=lambda f: charts.stacked_shares(f, "period", shares, "", lang))
     if ctx.scope is None:
         return
 
     left, right = st.columns(2)
     with left:
-        st.subheader(t("sankey", lang), help=help_text("role_flow_sankey", lang))
-        flows = fetch(ctx, "role_flow_sankey")
-        if flows is not None:
-            st.plotly_chart(charts.sankey(flows, lang, t("sankey", lang)), key="sankey")
+        panel(ctx, "role_flow_sankey", title=t("sankey", lang), show_table=False,
+              chart=lambda f: charts.sankey(f, lang, ""))
     with right:
-        st.subheader(t("region_matrix", lang), help=help_text("region_flow_matrix", lang))
-        matrix = fetch(ctx, "region_flow_matrix")
-        if matrix is not None:
-            st.plotly_chart(charts.matrix(matrix, "sender_region", "receiver_region", "weight", t("region_matrix", lang),
-                                          lang, t("receiver", lang), t("sender", lang)), key="matrix")
+        panel(ctx, "region_flow_matrix", title=t("region_matrix", lang), show_table=False,
+              chart=lambda f: charts.matrix(f, "sender_region", "receiver_region", "weight", "", lang,
+                                            t("receiver", lang), t("sender", lang)))
 
     left, right = st.columns(2)
     with left:
-        st.subheader(t("responsiveness", lang), help=help_text("leadership_responsiveness", lang))
-        responsiveness = fetch(ctx, "leadership_responsiveness")
-        if responsiveness is not None:
-            table(responsiveness)
+        panel(ctx, "leadership_responsiveness")
     with right:
-        st.subheader(t("silent_leaders", lang), help=help_text("silent_leaders", lang))
-        silent = fetch(ctx, "silent_leaders")
-        if silent is not None:
-            table(silent)
+        panel(ctx, "silent_leaders")
 
     network_section(ctx, lang)
 
 
 def network_section(ctx, lang: str) -> None:
-    st.subheader(t("network", lang), help=help_text("network_communities", lang))
+    st.subheader(t("network", lang))
     people = fetch(ctx, "participation_ladder")
     if people is None or fetch(ctx, "interaction_edges", quiet_empty=False) is None:
         return
@@ -89,24 +81,18 @@ def network_section(ctx, lang: str) -> None:
     explain("network_communities", lang)
     tabs = st.tabs([t("brokers", lang), t("silos", lang), t("communities", lang)])
     with tabs[0]:
-        centrality = fetch(ctx, "network_centrality")
-        if centrality is not None:
-            order = "betweenness" if "betweenness" in centrality.columns else centrality.columns[-1]
-            table(centrality.sort(order, descending=True, nulls_last=True).head(25))
-            explain("network_centrality", lang)
+        panel(ctx, "network_centrality", shape=lambda f: f.sort("betweenness", descending=True).head(25))
     with tabs[1]:
-        silos = fetch(ctx, "silos")
-        if silos is not None:
-            table(silos)
-            explain("silos", lang)
+        panel(ctx, "silos")
     with tabs[2]:
         communities = fetch(ctx, "network_communities")
-        if communities is not None and "community" in communities.columns:
+        if communities is not None:
             summary = (communities.group_by("community")
-                       .agg(pl.len().alias("people"), pl.col("region").mode().first().alias("region"),
-                            pl.col("office").n_unique().alias("offices"))
+                       .agg(pl.len().cast(pl.Int64).alias("people"), pl.col("region").mode().first().alias("region"),
+                            pl.col("office").n_unique().cast(pl.Int64).alias("offices"))
                        .sort("people", descending=True))
-            table(summary)
+            table(ctx, summary, columns=COMMUNITY_SUMMARY)
+            explain("network_communities", lang)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,11 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
-from dashboard import charts
-from dashboard.i18n import fmt_number, fmt_percent, fmt_points, t
-from dashboard.common import current, explain, fetch, help_text, kpi_cards, table
+from dashboard import cache, charts
+from dashboard.common import current, explain, fetch, help_text, kpi_cards, table, translated
+from dashboard.i18n import fmt_number, t
+from dashboard.present import plain, unit_label
+from metrics.registry import col
 from pulso.core.scope import Scope
 
 DRILL_KEYS = ("dr", "do")
@@ -49,16 +51,19 @@ def narrowed(scope: Scope, path: list[str]) -> Scope:
     return scope
 
 
+RANK = col("rank", "int", "Lugar", "Rank", "count")
+
+
 def comparison(frame: pl.DataFrame) -> pl.DataFrame:
     """Adoption ranked (1 = highest) with the change in points."""
     return (frame.sort("adoption", descending=True, nulls_last=True)
-            .with_row_index("rank", offset=1)
+            .with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64))
             .select("rank", "segment", "eligible", "active", "contributing", "adoption", "previous_adoption",
                     "change_pts"))
 
 
 def breadcrumb(path: list[str], lang: str) -> None:
-    crumbs = [t("drill_all", lang), *path]
+    crumbs = [t("drill_all", lang), *(unit_label(p, lang) for p in path)]
     columns = st.columns(len(crumbs) + 2)
     for i, name in enumerate(crumbs):
         if i < len(crumbs) - 1:
@@ -66,7 +71,7 @@ def breadcrumb(path: list[str], lang: str) -> None:
                 set_drill(path[:i])
                 st.rerun()
         else:
-            columns[i].markdown(f"**{name}**")
+            columns[i].markdown(f"**{plain(name)}**")
 
 
 def render() -> None:
@@ -80,7 +85,7 @@ def render() -> None:
     scope = narrowed(ctx.scope, path)
     kpis = fetch(ctx, "kpi_summary", scope=scope)
     if kpis is not None:
-        kpi_cards(kpis, lang, help_text("kpi_summary", lang))
+        kpi_cards(ctx, kpis)
 
     if len(path) >= 2:
         people_level(ctx, scope, path, lang)
@@ -92,32 +97,28 @@ def render() -> None:
         return
     ranked = comparison(frame)
     st.caption(t("drill_hint", lang))
-    fig = charts.ranked_bars(ranked.head(60), "segment", "adoption", f"{t('adoption', lang)} · {t(by, lang).lower()}",
-                             lang, t("adoption", lang), ratio=True)
+    shown = translated(ctx, ranked, "adoption_by")
+    fig = charts.ranked_bars(shown.head(60).with_columns(segment_key=ranked["segment"].head(60)), "segment",
+                             "adoption", f"{t('adoption', lang)} · {t(by, lang).lower()}", lang, t("adoption", lang),
+                             ratio=True, keys="segment_key")
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"drill_chart_{len(path)}")
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     if points:
-        chosen = points[0].get("y") or points[0].get("customdata")
+        chosen = points[0].get("customdata") or points[0].get("y")
         if chosen:
             set_drill([*path, str(chosen)])
             st.rerun()
     choice = st.selectbox(t("drill_choose", lang), [None, *ranked["segment"].to_list()], key=f"drill_pick_{len(path)}",
-                          format_func=lambda v: "—" if v is None else v)
+                          format_func=lambda v: "—" if v is None else unit_label(v, lang))
     if choice:
         set_drill([*path, choice])
         st.rerun()
-    shown = ranked.with_columns(
-        pl.col("adoption").map_elements(lambda v: fmt_percent(v, lang), return_dtype=pl.String),
-        pl.col("previous_adoption").map_elements(lambda v: fmt_percent(v, lang), return_dtype=pl.String),
-        pl.col("change_pts").map_elements(lambda v: fmt_points(v, lang) or "", return_dtype=pl.String),
-    ).rename({"rank": t("rank", lang), "segment": t(by, lang), "adoption": t("adoption", lang),
-              "change_pts": t("change", lang)})
-    table(shown)
+    table(ctx, ranked, columns=(RANK, *cache.registry()["adoption_by"].columns))
     explain("adoption_by", lang)
 
 
 def people_level(ctx, scope: Scope, path: list[str], lang: str) -> None:
-    st.subheader(t("people_in", lang, office=path[1]), help=help_text("participation_ladder", lang))
+    st.subheader(t("people_in", lang, office=unit_label(path[1], lang)), help=help_text("participation_ladder", lang))
     people = fetch(ctx, "participation_ladder", scope=scope)
     if people is None:
         return
@@ -126,8 +127,8 @@ def people_level(ctx, scope: Scope, path: list[str], lang: str) -> None:
     person = st.selectbox(t("drill_choose", lang), [None, *names], key="drill_person",
                           format_func=lambda p: "—" if p is None else (names.get(p) or p))
     if person:
-        table(people.filter(pl.col("person_id") == person))
-    table(people)
+        table(ctx, people.filter(pl.col("person_id") == person), "participation_ladder")
+    table(ctx, people, "participation_ladder")
     explain("participation_ladder", lang)
 
 

@@ -1,5 +1,5 @@
-"""Resumen (communications director): KPI cards, trends with the calendar, adoption, top posts,
-campaign impact, alerts and the downloadable report."""
+"""Resumen (communications director): KPI cards, trends with the calendar, adoption, alerts, top posts,
+campaign impact and the downloadable report."""
 
 from __future__ import annotations
 
@@ -7,9 +7,17 @@ import polars as pl
 import streamlit as st
 
 from dashboard import cache, charts
+from dashboard.common import current, fetch, fetch_silent, kpi_cards, panel, trend_scope
 from dashboard.i18n import fmt_date, t
 from dashboard.report import build_report
-from dashboard.common import current, explain, fetch, fetch_silent, help_text, kpi_cards, table, trend_scope
+
+TOP_POST_COLUMNS = ("created_local", "author", "group_name", "title", "excerpt", "likes", "replies")
+
+
+def series(name: str, lang: str, *columns: str) -> dict[str, str]:
+    """{column: its declared label} for a chart's legend."""
+    definition = cache.registry()[name]
+    return {c: definition.column(c).label[lang] for c in columns}
 
 
 def render() -> None:
@@ -18,63 +26,36 @@ def render() -> None:
     st.subheader(t("kpis", lang))
     kpis = fetch(ctx, "kpi_summary")
     if kpis is not None:
-        kpi_cards(kpis, lang, help_text("kpi_summary", lang))
+        kpi_cards(ctx, kpis)
         st.caption(t("vs_previous", lang))
     if ctx.scope is None:
         return
     report_button(ctx)
 
-    st.subheader(t("trends", lang))
-    events = fetch_silent(ctx, "campaign_calendar")
-    left, right = st.columns(2)
-    with left:
-        window = trend_scope(ctx.scope)
-        trend = fetch(ctx, "activity_trend", scope=window)
-        if trend is not None:
-            st.plotly_chart(charts.lines(trend, "period_start", {
-                "active_accounts": t("active_accounts", lang), "contributing_accounts": t("contributing_accounts", lang),
-                "threads_started": t("threads_started", lang), "replies": t("replies", lang)},
-                t("trend_window", lang, start=fmt_date(window.start, lang), end=fmt_date(window.end, lang)),
-                lang, t("count", lang), fetch_silent(ctx, "campaign_calendar", scope=window)), key="trend")
-            explain("activity_trend", lang)
-    with right:
-        daily = fetch(ctx, "daily_actives")
-        if daily is not None:
-            st.plotly_chart(charts.lines(daily, "day", {"dau": t("dau", lang), "wau": t("wau", lang),
-                                                        "mau": t("mau", lang)},
-                                         t("dau", lang), lang, t("people", lang), events), key="daily")
-            explain("daily_actives", lang)
-
-    left, right = st.columns(2)
-    with left:
-        st.subheader(t("adoption_region", lang))
-        adoption = fetch(ctx, "adoption_by", by="region")
-        if adoption is not None:
-            st.plotly_chart(charts.ranked_bars(adoption, "segment", "adoption", t("adoption_region", lang), lang,
-                                               t("adoption", lang), ratio=True), key="adoption")
-            explain("adoption_by", lang)
-    with right:
-        st.subheader(t("alerts", lang))
-        alerts = fetch(ctx, "activity_alerts", empty_message=t("no_alerts", lang))
-        if alerts is not None:
-            table(alerts)
-            explain("activity_alerts", lang)
-
-    st.subheader(t("top_posts", lang))
-    posts = fetch(ctx, "top_posts")
-    if posts is not None:
-        shown = [c for c in ("created_local", "author", "group_name", "title", "excerpt", "likes", "replies")
-                 if c in posts.columns]
-        table(posts.select(shown))
-        explain("top_posts", lang)
-
-    st.subheader(t("campaigns", lang))
     window = trend_scope(ctx.scope)
+    events = fetch_silent(ctx, "campaign_calendar", scope=window)
+    left, right = st.columns(2)
+    with left:
+        panel(ctx, "activity_trend", scope=window, show_table=False,
+              title=t("trend_window", lang, start=fmt_date(window.start, lang), end=fmt_date(window.end, lang)),
+              chart=lambda f: charts.lines(f, "period_start", series(
+                  "activity_trend", lang, "active_accounts", "contributing_accounts", "threads_started", "replies"),
+                  "", lang, t("count", lang), events))
+    with right:
+        panel(ctx, "daily_actives", show_table=False,
+              chart=lambda f: charts.lines(f, "day", series("daily_actives", lang, "dau", "wau", "mau"), "", lang,
+                                           t("people", lang), fetch_silent(ctx, "campaign_calendar")))
+
+    left, right = st.columns(2)
+    with left:
+        panel(ctx, "adoption_by", title=t("adoption_region", lang), by="region", show_table=False,
+              chart=lambda f: charts.ranked_bars(f, "segment", "adoption", "", lang, t("adoption", lang), ratio=True))
+    with right:
+        panel(ctx, "activity_alerts", empty_message=t("no_alerts", lang))
+
+    panel(ctx, "top_posts", shape=lambda f: f.select([c for c in TOP_POST_COLUMNS if c in f.columns]))
     st.caption(t("campaign_window", lang, start=fmt_date(window.start, lang), end=fmt_date(window.end, lang)))
-    impact = fetch(ctx, "campaign_impact", scope=window)
-    if impact is not None:
-        table(impact)
-        explain("campaign_impact", lang)
+    panel(ctx, "campaign_impact", scope=window)
 
 
 def report_button(ctx) -> None:
@@ -83,8 +64,9 @@ def report_button(ctx) -> None:
     def frame(name: str, **params) -> pl.DataFrame:
         return cache.metric_frame(ctx.db, name, scope, **params)
 
+    settings = cache.settings(ctx.db)
     name = f"pulso-{scope.start.isoformat()}_{scope.end.isoformat()}-{lang}.html"
-    st.download_button(t("weekly_report", lang), lambda: build_report(frame, scope, lang, cache.registry()),
+    st.download_button(t("weekly_report", lang), lambda: build_report(frame, scope, lang, cache.registry(), settings),
                        file_name=name, mime="text/html", key="report", icon=":material/download:",
                        help=f"{fmt_date(scope.start, lang)} – {fmt_date(scope.end, lang)}")
 

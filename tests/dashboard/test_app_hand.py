@@ -36,8 +36,9 @@ def test_default_period_is_last_complete_week_and_cards_show_the_metric(app, han
     assert active.delta == "+100.0 %"
     # visits were not supplied by any source: the card says so instead of showing 0
     assert cards["Visitas"] == "n/d"
-    assert any("no está disponible" in i.value and "campaign_events" in i.value for i in at.info)
-    assert "Definición" in active.help and "adopción" in active.help  # the registry's definition on hover
+    assert any("no está disponible" in i.value and "Calendario" in i.value for i in at.info)
+    # the (?) of each card is that KPI's own definition from the registry
+    assert active.help == "Personas con al menos una acción en el periodo: visita, hilo, respuesta o me gusta."
 
 
 def test_region_filter_changes_the_cards_and_the_url(app, hand_store):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from dashboard.filters import last_complete_week, query_from_scope, scope_from_query
-from dashboard.i18n import fmt_change, fmt_date, fmt_datetime, fmt_number, fmt_percent, fmt_points, fmt_value, t
+from dashboard.filters import query_from_scope, scope_from_query
+from dashboard.i18n import fmt_change, fmt_date, fmt_datetime, fmt_number, fmt_percent, fmt_points, t
+from dashboard.present import cell_text, change_text
+from pulso.core.periods import last_complete_week
 from pulso.core.scope import Scope
 
 
@@ -17,7 +19,8 @@ def test_numbers_percents_dates():
     assert fmt_points(0.36, "es") == "+0.4 pts" and fmt_points(-7.01, "en") == "-7.0 pp"
     assert fmt_date(date(2026, 11, 22), "es") == "22 nov 2026" and fmt_date(date(2026, 11, 22), "en") == "Nov 22, 2026"
     assert fmt_datetime(datetime(2026, 1, 5, 9, 7), "es") == "5 ene 2026 09:07"
-    assert fmt_value(0.5, "ratio", "es") == "50.0 %" and fmt_value(6.54, "minutes", "en") == "6.5"
+    assert cell_text(0.5, "ratio", "es") == "50.0 %" and cell_text(6.54, "minutes", "en") == "6.5"
+    assert change_text(40.0, "points", "es") == "+40.0 pts" and change_text(-5.81, "percent", "en") == "-5.8%"
     assert t("scope_caption", "en", start="a", end="b", days=7, pstart="c", pend="d").startswith("Period: a – b (7 days)")
 
 

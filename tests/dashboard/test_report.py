@@ -11,8 +11,9 @@ from dashboard.i18n import fmt_number
 from metrics.registry import compute
 from pulso.core.scope import Scope
 from metrics.store import connect_read_only
-from pulso.cli.main import UserError, main
-from pulso.cli.commands.report import parse_period
+from pulso.cli.main import main
+from pulso.core.errors import ParameterError
+from pulso.core.periods import parse_period
 
 
 def test_parse_period():
@@ -20,9 +21,9 @@ def test_parse_period():
     assert parse_period("2026-02") == (date(2026, 2, 1), date(2026, 2, 28))
     assert parse_period("2026-11-15") == (date(2026, 11, 15), date(2026, 11, 15))
     assert parse_period("2026-11-01..2026-11-15") == (date(2026, 11, 1), date(2026, 11, 15))
-    with pytest.raises(UserError):
+    with pytest.raises(ParameterError):
         parse_period("2026-11-15..2026-11-01")
-    with pytest.raises(UserError):
+    with pytest.raises(ParameterError):
         parse_period("week 46")
 
 

@@ -25,7 +25,7 @@ def register(subparsers, common) -> None:
 def run(args) -> int:
     from dashboard.report import build_report
     from metrics.registry import compute, load_all_metrics
-    from metrics.store import connect_read_only, data_span
+    from metrics.store import connect_read_only, data_span, store_settings
     from pulso.cli.main import UserError
     from pulso.core.periods import last_complete_week, parse_period
     from pulso.core.scope import Scope
@@ -41,7 +41,7 @@ def run(args) -> int:
             start, end = last_complete_week(span[1])
         scope = Scope(start, end)
         document = build_report(lambda name, **params: compute(con, name, scope, **params), scope, args.lang,
-                                load_all_metrics())
+                                load_all_metrics(), store_settings(con))
     finally:
         con.close()
     args.out.parent.mkdir(parents=True, exist_ok=True)
