@@ -33,7 +33,8 @@ FLOORS = {
             SELECT author_id AS person_id, created_at AS t FROM messages
             UNION ALL SELECT person_id, created_at FROM reactions) WHERE t >= ? AND t < ? + INTERVAL 1 DAY GROUP BY 1""",
     "unanswered_threads": """
-        SELECT t.message_id FROM messages t WHERE t.replied_to_id IS NULL AND t.created_at >= ? AND t.created_at < ? + INTERVAL 1 DAY
+        SELECT t.message_id FROM messages t
+        WHERE t.replied_to_id IS NULL AND t.created_at >= ? AND t.created_at < ? + INTERVAL 1 DAY
         AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.thread_id = t.message_id AND r.author_id <> t.author_id)""",
 }
 

@@ -15,7 +15,7 @@ import os
 import platform
 import shutil
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 from bench.measure import table
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     work = DATA / "work"
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": machine(), "people": args.people, "events": args.events, "runs": args.runs,
-                     "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                     "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
     csv_export = ensure_sample(args.people, args.events, "csv", args.seed)
     store = work / f"store-{args.events}.duckdb"
     if "ingest" in parts:
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table(results["dashboard"], ["page", "cold_s", "first_render_s", "filter_change_s", "peak_rss_mb",
                                            "errors"]))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{datetime.now(timezone.utc):%Y%m%d}-{args.events}-{'-'.join(parts)}.json"
+    out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-{args.events}-{'-'.join(parts)}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"saved {out.relative_to(ROOT)}")
     return 0

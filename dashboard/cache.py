@@ -119,7 +119,7 @@ def _network_figure(version: str, scope: Scope, level: str, lang: str, title: st
     edges = metric_frame(path, "interaction_edges", scope)
     try:
         people = metric_frame(path, "network_communities", scope)
-    except Exception:  # noqa: BLE001 - colouring by community is optional
+    except Exception:
         people = metric_frame(path, "participation_ladder", scope)
     from dashboard import present
 

@@ -120,7 +120,7 @@ def fetch_silent(ctx: Context, name: str, scope: Scope | None = None, **params) 
         return None
     try:
         frame = cache.metric_frame(ctx.db, name, scope, **params)
-    except Exception:  # noqa: BLE001 - a decoration may be missing
+    except Exception:
         return None
     return None if frame.is_empty() else frame
 

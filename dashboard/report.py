@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import polars as pl
 
@@ -53,7 +53,7 @@ def _get(frame: Callable[..., pl.DataFrame], name: str, lang: str, label: str, *
         return f'<p class="na">{html.escape(t("not_available", lang, label=label, missing=", ".join(sorted(exc.missing))))}</p>'
     except KeyError:
         return f'<p class="na">{html.escape(t("not_registered", lang, name=name))}</p>'
-    except Exception as exc:  # noqa: BLE001 - one failing metric must not lose the whole report
+    except Exception as exc:
         return f'<p class="na">{html.escape(t("failed", lang, label=label, error=str(exc).splitlines()[0][:200]))}</p>'
     if data.is_empty():
         return f'<p class="na">{html.escape(t("empty", lang, label=label))}</p>'
@@ -91,9 +91,10 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
     def definition(name: str) -> str:
         return f'<p class="def">{html.escape(registry[name].definition[lang])}</p>' if name in registry else ""
 
+    generated = fmt_datetime(datetime.now(UTC).replace(tzinfo=None), lang)
     parts = [f"<h1>{html.escape(t('report_title', lang))}</h1>",
              f'<p class="sub">{fmt_date(scope.start, lang)} – {fmt_date(scope.end, lang)} · '
-             f'{html.escape(t("report_generated", lang, when=fmt_datetime(datetime.now(timezone.utc).replace(tzinfo=None), lang)))} (UTC)</p>']
+             f'{html.escape(t("report_generated", lang, when=generated))} (UTC)</p>']
     filters = [f"{t(k, lang)}: {', '.join(v)}" for k, v in (("region", scope.regions), ("office", scope.offices),
                                                           ("role", scope.roles), ("group", scope.groups)) if v]
     if filters:

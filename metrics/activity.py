@@ -73,7 +73,8 @@ def activity_trend(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame
 @metric(
     "daily_actives",
     label={"es": "Activos diarios, semanales y mensuales", "en": "Daily, weekly and monthly actives"},
-    description={"es": "Activos por día, en 7 y en 28 días, y adherencia.", "en": "Actives per day, over 7 and 28 days, and stickiness."},
+    description={"es": "Activos por día, en 7 y en 28 días, y adherencia.",
+                 "en": "Actives per day, over 7 and 28 days, and stickiness."},
     definition={"es": "Por día: activos del día = personas con alguna acción ese día; 7 días = en los 7 días que terminan "
                       "ese día; 28 días = en los 28 días; adherencia = activos del día ÷ activos 28 días.",
                 "en": "Per day: daily actives = people with any action that day; 7-day = in the 7 days ending that "

@@ -30,7 +30,7 @@ def inequality_of(counts: list[int]) -> dict[str, float | int | None]:
     if not n:
         return {"contributors": 0, "contributions": 0, "top1_share": None, "top10_share": None,
                 "gini": None, "absence_factor": None}
-    top = lambda share: round(sum(xs[: max(1, math.ceil(n * share))]) / total, 4)  # noqa: E731
+    top = lambda share: round(sum(xs[: max(1, math.ceil(n * share))]) / total, 4)
     ascending = xs[::-1]
     gini = sum((2 * i - n - 1) * x for i, x in enumerate(ascending, start=1)) / (n * total)
     running, absence = 0, 0

@@ -24,7 +24,7 @@ import duckdb
 from pulso.core.schema import DERIVED_TABLES
 from pulso.core.scope import UNASSIGNED
 from pulso.core.settings import Settings
-from pulso.core.sql import one, rows, run
+from pulso.core.sql import one, run
 
 
 def local(column: str, constant_offset: bool) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import duckdb
@@ -33,13 +33,13 @@ class IngestSummary:
     def table_text(self) -> str:
         header = f"{'table':<16}{'read':>10}{'loaded':>10}{'rejected':>10}{'duplicates':>12}"
         lines = [header, "-" * len(header)]
-        for name, (r, l, j, d) in self.per_table.items():
-            lines.append(f"{name:<16}{r:>10,}{l:>10,}{j:>10,}{d:>12,}")
+        for name, (read, loaded, rejected, duplicate) in self.per_table.items():
+            lines.append(f"{name:<16}{read:>10,}{loaded:>10,}{rejected:>10,}{duplicate:>12,}")
         return "\n".join(lines)
 
 
 def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
@@ -59,7 +59,7 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
     # The org directory goes first, so that its ids become the canonical ones.
     readers.sort(key=lambda pr: pr[1].name != "directory")
     run_id = new_run_id()
-    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    started = datetime.now(UTC).replace(tzinfo=None)
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock(db_path), building_copy(db_path) as build_path:
@@ -90,7 +90,7 @@ def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], ru
     _record(con, summary, readers, started)
     _record_facts(con, stages)
     build_derived(con, settings)
-    set_info(con, published_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    set_info(con, published_at=datetime.now(UTC).isoformat(timespec="seconds"))
     return summary
 
 
@@ -126,14 +126,13 @@ def _summarise(run_id: str, readers, stages: list[Stage], outcomes: dict[str, Ta
 
 
 def _record(con: duckdb.DuckDBPyConnection, summary: IngestSummary, readers, started: datetime) -> None:
-    run(con, 
+    run(con,
         "INSERT INTO ingestion_runs VALUES (?, ?, ?, ?, ?, ?)",
-        [summary.run_id, started, datetime.now(timezone.utc).replace(tzinfo=None),
+        [summary.run_id, started, datetime.now(UTC).replace(tzinfo=None),
          ";".join(str(p) for p, _ in readers), ";".join(summary.formats), __version__],
     )
-    for (file, table), (r, l, j, d) in summary.per_file.items():
-        run(con, "INSERT INTO ingestion_file_stats VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [summary.run_id, file, table, r, l, j, d])
+    for (file, table), counts in summary.per_file.items():
+        run(con, "INSERT INTO ingestion_file_stats VALUES (?, ?, ?, ?, ?, ?, ?)", [summary.run_id, file, table, *counts])
 
 
 FACT_TIME_COLUMNS = {
@@ -154,7 +153,7 @@ def _record_facts(con: duckdb.DuckDBPyConnection, stages: list[Stage]) -> None:
         if fact not in FACT_TIME_COLUMNS:
             continue
         table, column = FACT_TIME_COLUMNS[fact]
-        first, last, rows = one(con, 
+        first, last, rows = one(con,
             f"SELECT min({column}), max({column}), count(*) FROM {table} WHERE source = ?", [source]
         )
         run(con, "UPDATE source_facts SET first_at = ?, last_at = ?, rows = ? WHERE source = ? AND fact = ?",

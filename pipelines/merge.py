@@ -96,7 +96,7 @@ def _move_to_rejects(con: duckdb.DuckDBPyConnection, table: Table, run_id: str, 
 
 
 def rejected_counts(con: duckdb.DuckDBPyConnection, table: Table) -> Counter:
-    exists = one(con, 
+    exists = one(con,
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [f"_rejected_{table.name}"]
     )[0]
     if not exists:
@@ -146,7 +146,7 @@ def resolve_people(con: duckdb.DuckDBPyConnection) -> None:
 
 def map_person_columns(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     for column in PERSON_COLUMNS.get(table.name, ()):
-        run(con, 
+        run(con,
             f"UPDATE typed_{table.name} t SET {column} = a.person_id FROM person_aliases a "
             f"WHERE t.{column} = a.alias AND a.person_id <> t.{column}"
         )

@@ -56,7 +56,7 @@ def create_schema(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 
 def set_info(con: duckdb.DuckDBPyConnection, **values: str) -> None:
     for key, value in values.items():
-        run(con, 
+        run(con,
             "INSERT INTO store_info VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
         )

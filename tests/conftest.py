@@ -80,3 +80,20 @@ def sample_store(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("sample") / "sample.duckdb"
     ingest([export, directory], db)
     return db
+
+
+APP = PROJECT_ROOT / "dashboard" / "app.py"
+
+
+@pytest.fixture
+def app(monkeypatch):
+    """``app(db, **query)`` -> an AppTest of the dashboard on store ``db`` (not yet run)."""
+    from streamlit.testing.v1 import AppTest
+
+    def make(db, **query) -> AppTest:
+        monkeypatch.setenv("PULSO_DB", str(db))
+        at = AppTest.from_file(str(APP), default_timeout=30)
+        for key, value in query.items():
+            at.query_params[key] = value
+        return at
+    return make

@@ -1,1 +1,2 @@
-"""Dashboard pages (run by st.navigation; the folder is not named pages/ on purpose): each module's ``render()`` composes filters, metric frames and charts."""
+"""Dashboard pages (run by st.navigation; the folder is not named pages/ on purpose): each module's ``render()``
+composes panels of metric frames and charts."""

@@ -28,7 +28,7 @@ def render() -> None:
     for term in VOCABULARY:
         st.markdown(f"**{term.name[lang]}.** {term.definition[lang]}")
     st.subheader(t("metric_catalog", lang))
-    for name, definition in sorted(cache.registry().items(), key=lambda item: item[1].label[lang]):
+    for definition in sorted(cache.registry().values(), key=lambda d: d.label[lang]):
         with st.expander(definition.label[lang]):
             st.markdown(definition.description[lang])
             st.markdown(f"**{t('definition', lang)}:** {definition.definition[lang]}")

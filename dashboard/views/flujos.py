@@ -76,7 +76,7 @@ def network_section(ctx, lang: str) -> None:
         level = auto
     try:
         st.plotly_chart(cache.network_figure(ctx.db, ctx.scope, level, lang, t("network", lang)), key="network")
-    except Exception as exc:  # noqa: BLE001 - the drawing is optional; the tables below still help
+    except Exception as exc:
         st.warning(t("failed", lang, label=t("network", lang), error=str(exc).splitlines()[0][:200]))
     explain("network_communities", lang)
     tabs = st.tabs([t("brokers", lang), t("silos", lang), t("communities", lang)])

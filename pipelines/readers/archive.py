@@ -50,7 +50,7 @@ class Archive:
         elif not self.path.is_dir():
             raise IngestError(str(self.path), "expected a folder or a .zip file")
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -119,17 +119,17 @@ def duckdb_error_to_ingest(path: Path, exc: duckdb.Error) -> IngestError:
 
 
 def _problem_text(text: str) -> str:
-    lines = [l.strip() for l in text.splitlines() if l.strip()]
-    for l in lines:
-        low = l.lower()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        low = line.lower()
         if "unicode" in low or "utf-8" in low:
             return "not UTF-8 text (bad byte sequence)"
         if "expected" in low and "columns" in low or "too many columns" in low or "too few columns" in low:
-            return "wrong number of fields: " + l.split("Error:")[-1].strip()
+            return "wrong number of fields: " + line.split("Error:")[-1].strip()
         if "gzip" in low or "zlib" in low or "compress" in low or "truncat" in low:
             return "damaged or truncated compressed file"
         if "malformed json" in low:
-            return "malformed JSON: " + l.split(":")[-1].strip()
+            return "malformed JSON: " + line.split(":")[-1].strip()
     return _first_line(text)
 
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import polars as pl
@@ -79,7 +79,7 @@ def ts_to_utc(ts: object) -> str | None:
     if ts in (None, "", "0"):
         return None
     try:
-        moment = datetime.fromtimestamp(float(ts), tz=timezone.utc)
+        moment = datetime.fromtimestamp(float(ts), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
     return moment.isoformat(sep=" ")
@@ -191,7 +191,7 @@ class SlackReader:
     def _groups(self, archive: Archive, channels: dict, stage: Stage) -> dict[str, tuple[str, bool]]:
         """Stage groups and listed members; return folder name -> (group_id, is_private)."""
         folders = {}
-        for name, (member, private, items) in channels.items():
+        for member, private, items in channels.values():
             display = archive.display(member)
             groups, members = [], []
             for i, ch in enumerate(items, 1):

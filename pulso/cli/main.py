@@ -10,6 +10,7 @@ on stderr (exit code 2). The CLI sits on top of every layer; nothing imports it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -56,18 +57,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def apply_config(path: str | None) -> None:
-    """``--config FILE`` means exactly what ``PULSO_CONFIG=FILE`` means."""
+@contextlib.contextmanager
+def settings_file(path: str | None):
+    """``--config FILE`` means exactly what ``PULSO_CONFIG=FILE`` means, for the time of the command."""
+    before = os.environ.get("PULSO_CONFIG")
     if path:
         os.environ["PULSO_CONFIG"] = str(Path(path).resolve())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PULSO_CONFIG", None)
+        else:
+            os.environ["PULSO_CONFIG"] = before
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    apply_config(args.config)
     try:
-        return int(args.func(args) or 0)
+        with settings_file(args.config):
+            return int(args.func(args) or 0)
     except PulsoError as exc:
         print(f"pulso: error: {exc.one_line()}", file=sys.stderr)
         return 2

@@ -270,7 +270,8 @@ SOURCE_FACTS = Table(
     "'not available from the loaded sources' instead of showing zero.",
     (
         C("source", "VARCHAR", "Reader name.", True),
-        C("fact", "VARCHAR", "people, groups, memberships, messages, reactions, visits, reads, activity_counts, interactions, campaign_events.", True),
+        C("fact", "VARCHAR", "people, groups, memberships, messages, reactions, visits, reads, activity_counts, "
+                             "interactions, campaign_events.", True),
         C("first_at", "TIMESTAMP", "Earliest time covered (UTC), if known."),
         C("last_at", "TIMESTAMP", "Latest time covered (UTC), if known."),
         C("rows", "BIGINT", "Rows of that fact in the store from that source."),

@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-PAGES = ("resumen", "comunidad", "regiones", "flujos", "contenido", "datos")
+
+from dashboard.pages import PAGES as PAGE_SPECS
+
+PAGES = tuple(p.key for p in PAGE_SPECS)
 
 DIRECTORY = [
     {"id_empleado": "E1", "correo": "ana@banco.mx", "nombre": "Ana López", "región": "Norte", "oficina": "N1",
@@ -54,18 +56,6 @@ TABLES = {
 @pytest.fixture
 def hand_store(make_store) -> Path:
     return make_store(TABLES, DIRECTORY, name="hand.duckdb")
-
-
-@pytest.fixture
-def app(monkeypatch):
-    """``app(db, **query)`` -> an AppTest of the dashboard on store ``db`` (not yet run)."""
-    def make(db, **query) -> AppTest:
-        monkeypatch.setenv("PULSO_DB", str(db))
-        at = AppTest.from_file(str(APP), default_timeout=30)
-        for key, value in query.items():
-            at.query_params[key] = value
-        return at
-    return make
 
 
 def metrics_by_label(at: AppTest) -> dict[str, str]:

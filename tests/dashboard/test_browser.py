@@ -29,7 +29,8 @@ TITLES = {
     "es": ("Resumen", "Comunidad", "Regiones", "Flujos", "Contenido", "Datos"),
     "en": ("Overview", "Community", "Regions", "Flows", "Content", "Data"),
 }
-ERROR_SELECTORS = '[data-testid="stException"], [data-testid="stAlertContentError"], [data-testid="stAlertContainer"] .stAlertContentError'
+ERROR_SELECTORS = ('[data-testid="stException"], [data-testid="stAlertContentError"], '
+                   '[data-testid="stAlertContainer"] .stAlertContentError')
 
 
 def free_port() -> int:

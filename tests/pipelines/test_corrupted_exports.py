@@ -35,7 +35,8 @@ def drop_column(data: bytes, at: float) -> bytes:
         return data
     header = lines[0].split(",")
     k = min(int(len(header) * at), len(header) - 1)
-    return "\n".join(",".join(v for j, v in enumerate(line.split(",")) if j != k) for line in lines).encode("utf-8", "surrogateescape")
+    kept = (",".join(v for j, v in enumerate(line.split(",")) if j != k) for line in lines)
+    return "\n".join(kept).encode("utf-8", "surrogateescape")
 
 
 def wrong_type(data: bytes, at: float) -> bytes:

@@ -87,7 +87,7 @@ def test_same_export_twice_changes_nothing(tmp_path):
     ingest([TINY, DIRECTORY], db)
     before = rows(db, "SELECT * FROM messages ORDER BY message_id") + rows(db, "SELECT * FROM people ORDER BY 1")
     summary = ingest([TINY, DIRECTORY], db)
-    assert {t: (r, l) for t, (r, l, _, _) in summary.per_table.items()} == {
+    assert {t: (read, loaded) for t, (read, loaded, _, _) in summary.per_table.items()} == {
         t: (r, 0) for t, (r, *_rest) in summary.per_table.items()}
     assert summary.per_table["messages"] == (4, 0, 0, 4)
     after = rows(db, "SELECT * FROM messages ORDER BY message_id") + rows(db, "SELECT * FROM people ORDER BY 1")

@@ -10,7 +10,8 @@ def register(subparsers, common) -> None:
     from pipelines.sample import DEFAULT_EVENTS, DEFAULT_FORMAT, DEFAULT_PEOPLE, DEFAULT_SEED
     from pipelines.sample.writer import FORMATS
 
-    p = subparsers.add_parser("sample", parents=[common], help="write a deterministic sample organisation (Pulso export + directory)")
+    p = subparsers.add_parser("sample", parents=[common],
+                              help="write a deterministic sample organisation (Pulso export + directory)")
     p.add_argument("--out", type=Path, required=True, help="folder to write (export/, directory.csv, checksums.sha256)")
     p.add_argument("--people", type=int, default=DEFAULT_PEOPLE, help="accounts in total (default: %(default)s)")
     p.add_argument("--events", type=int, default=DEFAULT_EVENTS,
