@@ -259,6 +259,7 @@ class _Load:
     extra: dict = field(default_factory=dict)  # person id -> [is_bot, name, display, line]
     sublines: dict = field(default_factory=lambda: defaultdict(int))
     memberships_seen: bool = False
+    stored_privacy: dict = field(default_factory=dict)  # channel id -> is_private from an earlier load
 
     # ---- helpers -------------------------------------------------------------------------
     def subline(self, display: str, line: int) -> int:
@@ -287,8 +288,19 @@ class _Load:
         if str(visibility or "").lower() in PRIVATE_TEAM_VISIBILITY:
             return True
         if not group.listed:
-            return None
+            return self.stored_private(channel)
         return group.membership_type == "private"
+
+    def stored_private(self, channel: str) -> bool | None:
+        """The privacy an earlier load recorded for a channel this load has no listing for."""
+        if channel not in self.stored_privacy:
+            try:
+                found = self.stage.con.execute("SELECT is_private FROM groups WHERE group_id = ?",
+                                               [group_id(channel)]).fetchall()
+            except duckdb.Error:
+                found = []
+            self.stored_privacy[channel] = found[0][0] if found else None
+        return self.stored_privacy[channel]
 
     def ensure_group(self, channel: str, team: str | None, display: str, line: int) -> None:
         group = self.channels.setdefault(channel, Group(channel))
@@ -411,7 +423,8 @@ class _Load:
         if message_type != "message":
             self.reject(display, line, "messages", f"not a message (messageType {message_type})", raw)
             return None
-        self.channels.setdefault(channel, Group(channel)).team = self.channels[channel].team or team
+        known = self.channels.setdefault(channel, Group(channel))
+        known.team = known.team or team
         sender = msg.get("from") if isinstance(msg.get("from"), dict) else {}
         user = sender.get("user") if isinstance(sender.get("user"), dict) else {}
         application = sender.get("application") if isinstance(sender.get("application"), dict) else {}
