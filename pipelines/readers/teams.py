@@ -11,8 +11,11 @@ or a JSON list of such pages. What a page holds is read from its ``@odata.contex
 - ``/teams/{id}/members``, ``/teams/{id}/channels/{id}/members``: conversation members.
 
 Every file is read before anything is decided, so a reply finds its parent in any page
-or file. Mapping (ids namespaced ``teams:``; a Graph message id is unique only within
-its channel, so message ids carry the channel id):
+or file (or, for an incremental load, in the store: the reader only reads the store, for
+a reply's parent and for the privacy of a channel this load has no listing for).
+
+Mapping (ids namespaced ``teams:``; a Graph message id is unique only within its channel,
+so message ids carry the channel id):
 
 - chatMessage (messageType ``message``) -> messages ``teams:<channel>:<id>``: replyToId ->
   thread_id and replied_to_id (the parent; its own parent when the parent is a reply);
@@ -72,7 +75,8 @@ SNIFF_FILES = 20
 SNIFF_BYTES = 65536
 
 CONTEXT_PATTERNS = (
-    ("replies", re.compile(r"teams\('(?P<team>[^']*)'\)/channels\('(?P<channel>[^']*)'\)/messages\('(?P<parent>[^']*)'\)/replies")),
+    ("replies", re.compile(r"teams\('(?P<team>[^']*)'\)/channels\('(?P<channel>[^']*)'\)"
+                           r"/messages\('(?P<parent>[^']*)'\)/replies")),
     ("messages", re.compile(r"teams\('(?P<team>[^']*)'\)/channels\('(?P<channel>[^']*)'\)/messages")),
     ("channel_members", re.compile(r"teams\('(?P<team>[^']*)'\)/channels\('(?P<channel>[^']*)'\)/members")),
     ("channels", re.compile(r"teams\('(?P<team>[^']*)'\)/channels(?:\(|/\$entity|$)")),
@@ -84,6 +88,7 @@ CONTEXT_PATTERNS = (
 GRAPH_CONTEXT = re.compile(r'"@odata\.context"\s*:\s*"[^"]*\$metadata#(?:teams|Collection\((?:microsoft\.graph\.)?'
                            r'chatMessage\)|chats)')
 MESSAGE_TYPE = re.compile(r'"messageType"\s*:')
+TEAM_KEYS = ("visibility", "memberSettings", "isArchived", "guestSettings")  # a team object saved without context
 
 JOIN_EVENTS = frozenset({"membersAddedEventMessageDetail", "membersJoinedEventMessageDetail"})
 LEAVE_EVENTS = frozenset({"membersDeletedEventMessageDetail", "membersLeftEventMessageDetail"})
@@ -197,7 +202,7 @@ def infer_kind(items: list) -> str | None:
 
 
 def looks_like_team(obj: dict) -> bool:
-    return bool(obj.get("id")) and any(k in obj for k in ("visibility", "memberSettings", "isArchived", "guestSettings"))
+    return bool(obj.get("id")) and any(k in obj for k in TEAM_KEYS)
 
 
 def is_graph_file(name: str) -> bool:
@@ -362,9 +367,10 @@ class _Load:
                     continue
                 pid = person_id(member["userId"])
                 email = member.get("email") or member.get("userPrincipalName")
-                self.add("people", page.display, {
-                    "person_id": pid, "email": email.strip().lower() if isinstance(email, str) and email.strip() else None,
-                    "display_name": member.get("displayName") or None, "is_bot": False, "_line": line})
+                email = email.strip().lower() if isinstance(email, str) and email.strip() else None
+                self.add("people", page.display, {"person_id": pid, "email": email,
+                                                  "display_name": member.get("displayName") or None,
+                                                  "is_bot": False, "_line": line})
                 if page.kind == "channel_members" and page.channel:
                     self.ensure_group(page.channel, page.team, page.display, line)
                     self.add("memberships", page.display, {"group_id": group_id(page.channel), "person_id": pid,

@@ -129,7 +129,8 @@ def test_html_bodies_become_text():
 
 
 def test_reaction_kinds_and_contexts():
-    assert [reaction_kind({"reactionType": t}) for t in ("like", "👍", "👍🏽", "❤️", "😆", "😮", "😢", "😡", "🎉")] == [
+    given = ("like", "👍", "👍🏽", "❤️", "😆", "😮", "😢", "😡", "🎉")
+    assert [reaction_kind({"reactionType": t}) for t in given] == [
         "like", "like", "like", "heart", "laugh", "surprised", "sad", "angry", "🎉"]
     assert reaction_kind({"reactionType": "custom", "displayName": "Pulso"}) == "custom:Pulso"
     assert reaction_kind({"reactionType": ""}) is None
@@ -425,7 +426,8 @@ def test_missing_sender_missing_parent_and_chats_are_recorded_rejects(tmp_path):
     (export / "general" / "delta-1.json").write_text(json.dumps({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(chatMessage)",
         "value": [deleted_again,
-                  message("1709747000000", "2024-03-06T17:40:00.000Z", None, "", deletedDateTime="2024-03-06T18:00:00Z"),
+                  message("1709747000000", "2024-03-06T17:40:00.000Z", None, "",
+                          deletedDateTime="2024-03-06T18:00:00Z"),
                   {k: v for k, v in message("1709748000000", "2024-03-06T17:50:00.000Z", EVA, "¿Dónde?").items()
                    if k != "channelIdentity"}]}), encoding="utf-8")
     (export / "chat.json").write_text(json.dumps({
@@ -532,3 +534,29 @@ def test_malformed_input_gives_one_line(tmp_path, damage, expected):
     assert expected in info.value.one_line()
     assert "\n" not in info.value.one_line()
     assert not db.exists()
+
+
+def test_dashboard_shows_teams_activity(tmp_path, monkeypatch):
+    """The dashboard on a Teams export plus the directory: the week's cards, visits "n/d", and every page
+    (regions, flows, content, data) renders without an error or a warning."""
+    from streamlit.testing.v1 import AppTest
+
+    directory = tmp_path / "directory.csv"
+    directory.write_text(DIRECTORY, encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    ingest([FIXTURE, directory], db)
+    monkeypatch.setenv("PULSO_DB", str(db))
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.query_params.update(start="2024-03-04", end="2024-03-10")
+    at.run()
+    assert not at.exception
+    cards = {m.label: m.value for m in at.metric}
+    # active: Ana, Beto, Caro, Eva and Dani (unassigned, not in the directory); the bot is never counted.
+    # adoption 4 of the 5 directory people; threads M1 M2 M4 M5 M6 (the bot's M3 left out); replies R1-R5.
+    assert (cards["Cuentas activas"], cards["Adopción"], cards["Hilos iniciados"], cards["Respuestas"]) == (
+        "5", "80.0 %", "5", "5")
+    assert cards["Visitas"] == "n/d"
+    for page in ("resumen", "comunidad", "regiones", "flujos", "contenido", "datos"):
+        at.switch_page(f"views/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.warning, (page, [w.value for w in at.warning])
