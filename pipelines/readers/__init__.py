@@ -31,9 +31,11 @@ def all_readers() -> list[Reader]:
     from pipelines.readers.pulso_format import PulsoFormatReader
     from pipelines.readers.slack import SlackReader
     from pipelines.readers.stackexchange import StackExchangeReader
+    from pipelines.readers.teams import TeamsReader
     from pipelines.readers.yammer import YammerReader
 
-    return [DirectoryReader(), YammerReader(), M365Reader(), SlackReader(), StackExchangeReader(), PulsoFormatReader()]
+    return [DirectoryReader(), YammerReader(), M365Reader(), TeamsReader(), SlackReader(), StackExchangeReader(),
+            PulsoFormatReader()]
 
 
 def reader_named(name: str) -> Reader:
