@@ -54,9 +54,8 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import duckdb
@@ -66,9 +65,6 @@ from pipelines.errors import IngestError
 from pipelines.readers.archive import Archive, is_zip
 from pipelines.readers.teams_html import html_to_text, plain_text
 from pipelines.staging import Stage
-
-if TYPE_CHECKING:
-    from pulso.config import PulsoConfig
 
 SUB = 100_000  # rows derived from record n get line n * SUB + k
 SNIFF_FILES = 20
@@ -139,7 +135,7 @@ def parse_time(value: object) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def reaction_kind(reaction: dict) -> str | None:
@@ -326,7 +322,7 @@ class _Load:
 
     def channel_listings(self, pages: list[Page]) -> None:
         for page in pages:
-            for line, channel, _ in page.records:
+            for _line, channel, _ in page.records:
                 if isinstance(channel, dict) and channel.get("id"):
                     group = self.channels.setdefault(channel["id"], Group(channel["id"]))
                     group.team = page.team or group.team
@@ -483,7 +479,7 @@ class _Load:
                     continue
                 pid = person_id(member["id"])
                 self.see_person(pid, False, member.get("displayName"), display, line)
-                times[(channel, pid)][action].append((parse_time(when) or datetime.min.replace(tzinfo=timezone.utc),
+                times[(channel, pid)][action].append((parse_time(when) or datetime.min.replace(tzinfo=UTC),
                                                       when))
                 staged.append((display, sub, channel, pid))
         for display, sub, channel, pid in staged:
@@ -496,7 +492,7 @@ class _Load:
     def fold_and_stage(self, copies: dict[tuple[str, str], list[Copy]]) -> None:
         folded: dict[tuple[str, str], dict] = {}
         for key, group in copies.items():
-            group.sort(key=lambda c: (c.modified or datetime.min.replace(tzinfo=timezone.utc), c.order))
+            group.sort(key=lambda c: (c.modified or datetime.min.replace(tzinfo=UTC), c.order))
             newest_first = group[::-1]
             values = {name: next((c.fields[name] for c in newest_first if c.fields[name] is not None), None)
                       for name in group[0].fields}
@@ -627,7 +623,7 @@ class TeamsReader:
             return False
         return False
 
-    def read(self, path: Path, stage: Stage, config: "PulsoConfig") -> None:
+    def read(self, path: Path, stage: Stage) -> None:
         pages: list[Page] = []
         with Archive(path) as archive:
             names = [n for n in archive.names() if is_graph_file(n)]

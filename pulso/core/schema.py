@@ -46,7 +46,7 @@ class Table:
 
 C = Column
 PROVENANCE = (
-    C("source", "VARCHAR", "Which reader supplied the row (pulso, yammer, m365, slack, stackexchange, directory)."),
+    C("source", "VARCHAR", "Which reader supplied the row (pulso, yammer, m365, slack, stackexchange, teams, directory)."),
 )
 
 PEOPLE = Table(

@@ -30,7 +30,7 @@ import duckdb
 import pytest
 
 from metrics.registry import FactsNotAvailable, compute
-from metrics.scope import Scope
+from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
@@ -342,19 +342,19 @@ def test_with_directory_activity_by_region_and_role_and_feedback_direction(tmp_p
                                   ("staff", 3, 2, 0.6667, 2, 0.0, 66.67)]
         # Replies (replier -> author of the message replied to): R1 Beto->Ana, R2 Caro->Ana, R3 Eva->Ana,
         # R4 Beto->Ana, R5 Ana->Dani. Pairs: Beto->Ana (2), Caro->Ana, Eva->Ana, Ana->Dani: weight 5, 4 pairs.
-        # Ranks (config): regional manager 4, office manager 5, staff 6; Dani has no role (unranked).
+        # Ranks (settings): regional manager 4, office manager 5, staff 6; Dani has no role (unranked).
         # upward = Beto->Ana 2 + Caro->Ana 1 + Eva->Ana 1 = 4/5; unranked = Ana->Dani 1/5.
         # to own manager: Beto->Ana (Ana manages Beto) 2/5; skip level up: Caro, Eva -> Ana (2 levels) 2/5.
         # across offices / regions: Caro->Ana and Eva->Ana (Norte MTY-01 -> Centro CDMX-01) 2/5; Ana->Dani
         # is in no "across" share (Dani is not in the directory).
         direction = compute(con, "feedback_direction", week, kinds=["reply"])
         assert direction.to_dicts() == [{
-            "total_weight": 5.0, "pairs": 4, "upward": 0.8, "downward": 0.0, "horizontal": 0.0, "unranked": 0.2,
+            "segment": "all", "total_weight": 5.0, "pairs": 4, "upward": 0.8, "downward": 0.0, "horizontal": 0.0, "unranked": 0.2,
             "to_own_manager": 0.4, "to_own_report": 0.0, "skip_level_up": 0.4, "skip_level_down": 0.0,
             "across_offices": 0.4, "across_regions": 0.4}]
         # by the sender's region: Centro sends Beto->Ana (2) and Ana->Dani (1); Norte sends Caro->Ana, Eva->Ana
         by_sender = compute(con, "feedback_direction", week, by="region", kinds="reply")
-        assert by_sender.select("region", "total_weight", "pairs", "upward", "unranked", "to_own_manager",
+        assert by_sender.select("segment", "total_weight", "pairs", "upward", "unranked", "to_own_manager",
                                 "skip_level_up", "across_regions").rows() == [
             ("Centro", 3.0, 2, pytest.approx(2 / 3), pytest.approx(1 / 3), pytest.approx(2 / 3), 0.0, 0.0),
             ("Norte", 2.0, 2, 1.0, 0.0, 0.0, 1.0, 1.0)]
