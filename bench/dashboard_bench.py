@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.measure import run_child
 
-PAGES = ("resumen", "comunidad", "regiones", "flujos", "contenido", "datos")
+from dashboard.pages import PAGES
 
 CHILD = """
 import os
@@ -42,7 +42,7 @@ _report(first, cold=cold, change=change, errors=len(errors))
 def bench_dashboard(db: Path, runs: int) -> list[dict]:
     app = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
     rows = []
-    for page in PAGES:
+    for page in (p.key for p in PAGES):
         reports = [run_child(CHILD.format(db=str(db), app=app, page=page))[0] for _ in range(runs)]
         firsts = sorted(r["seconds"] for r in reports)
         changes = sorted(r["change"] for r in reports)

@@ -1,14 +1,25 @@
 """The KPI cards: one registered metric per indicator, and ``kpi_summary`` composed from them.
 
-Every KPI is a function ``(con, scope) -> one row 'value'`` over the people in
-scope and the period (``pulso.core.scope``), read from the derived tables whose
-meanings are the vocabulary (``person_day_activity.acted`` is an action,
-``.contributed`` a contribution). The cards, the report and ``kpi_summary``
-list the KPIs in the order they are registered here; adding a KPI is adding
-one function below.
+Every KPI is declared once, here, as an aggregate over **the people in scope in
+the period** (``pp``): one row per person in scope (``pulso.core.scope``) with
+what they did in the period, read from ``person_day_activity`` (an action is
+``acted``, a contribution ``contributed``): ``acted``, ``contributed``,
+``active_days``, ``acted_28`` (in the 28 days ending on the period's last day),
+``acted_before`` (in the previous period of the same length), the sums
+``threads_started``, ``replies``, ``likes``, ``hashtags``, ``visits``,
+``visit_seconds``, the person's ``eligible``, ``joined_day`` and
+``first_contribution_day``, and the period's ``period_start``, ``period_end``
+and ``period_days``. Each KPI is a registered metric ``(con, scope) -> one row
+'value'``; ``kpi_summary``, the cards and the report list the KPIs in the order
+they are declared and compute them all in one pass per period. Adding a KPI is
+adding one declaration below.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 
 import duckdb
 import polars as pl
@@ -20,173 +31,134 @@ from pulso.core.sql import one
 
 EVENTS = ("messages", "reactions", "visits")
 CONTRIBUTIONS = ("messages", "reactions")
-PEOPLE_VALUE = (col("value", "float", "Personas", "People", "count"),)
-COUNT_VALUE = (col("value", "float", "Cantidad", "Count", "count"),)
-RATIO_VALUE = (col("value", "float", "Proporción", "Share", "ratio"),)
-MINUTES_VALUE = (col("value", "float", "Minutos", "Minutes", "minutes"),)
+FORMATS = {"people": ("Personas", "People", "count"), "count": ("Cantidad", "Count", "count"),
+           "ratio": ("Proporción", "Share", "ratio"), "minutes": ("Minutos", "Minutes", "minutes")}
 
 
-def kpi(name: str, es: str, en: str, definition_es: str, definition_en: str, columns: tuple, change: str = "percent",
-        requires: tuple[str, ...] = ("people",), requires_any: tuple[str, ...] = ()):
-    """Register a KPI: its label is its card's title, its definition the card's help."""
-    return metric(name, label={"es": es, "en": en}, description={"es": definition_es, "en": definition_en},
-                  definition={"es": definition_es, "en": definition_en}, columns=columns, requires=requires,
-                  requires_any=requires_any, group="kpi", kind="kpi", change=change)
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    label: tuple[str, str]  # es, en: the card's title
+    definition: tuple[str, str]  # es, en: the card's help
+    expression: str  # an aggregate over the people in scope in the period (see the module docstring)
+    value: str = "people"  # a key of FORMATS
+    change: str = "percent"  # percent (relative) or points (for shares)
+    requires: tuple[str, ...] = ("people",)
+    requires_any: tuple[str, ...] = ()
 
 
-def value(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> pl.DataFrame:
-    found = one(con, sql, params)
-    number = None if found is None or found[0] is None else float(found[0])
-    return pl.DataFrame({"value": [number]}, schema={"value": pl.Float64})
+KPIS: tuple[Kpi, ...] = (
+    Kpi("active_accounts", ("Cuentas activas", "Active accounts"),
+        ("Personas con al menos una acción en el periodo: visita, hilo, respuesta o me gusta.",
+         "People with at least one action in the period: a visit, a thread, a reply or a like."),
+        "count(*) FILTER (WHERE acted)", requires_any=EVENTS),
+    Kpi("contributing_accounts", ("Cuentas que aportan", "Contributing accounts"),
+        ("Personas que en el periodo iniciaron un hilo, respondieron o dieron me gusta.",
+         "People who started a thread, replied or liked in the period."),
+        "count(*) FILTER (WHERE contributed)", requires_any=CONTRIBUTIONS),
+    Kpi("adoption", ("Adopción", "Adoption"),
+        ("Personas elegibles (en el directorio, sin baja al cierre) activas en el periodo ÷ personas elegibles.",
+         "Eligible people (in the directory, not left by the period's end) active in the period ÷ eligible people."),
+        "count(*) FILTER (WHERE eligible AND acted) / nullif(count(*) FILTER (WHERE eligible), 0)",
+        value="ratio", change="points", requires_any=EVENTS),
+    Kpi("stickiness", ("Adherencia (DAU/MAU)", "Stickiness (DAU/MAU)"),
+        ("Promedio de activos diarios en el periodo ÷ activos en los 28 días que terminan al cierre del periodo.",
+         "Average daily active people over the period ÷ people active in the 28 days ending on its last day."),
+        "sum(active_days) / any_value(period_days) / nullif(count(*) FILTER (WHERE acted_28), 0)",
+        value="ratio", change="points", requires_any=EVENTS),
+    Kpi("threads_started", ("Hilos iniciados", "Threads started"),
+        ("Mensajes que inician un hilo, escritos en el periodo por personas del alcance.",
+         "Messages starting a thread, written in the period by people in scope."),
+        "sum(threads_started)", value="count", requires=("messages",)),
+    Kpi("replies", ("Respuestas", "Replies"),
+        ("Respuestas escritas en el periodo por personas del alcance.", "Replies written in the period by people in scope."),
+        "sum(replies)", value="count", requires=("messages",)),
+    Kpi("likes", ("Me gusta", "Likes"),
+        ("Me gusta y otras reacciones dados en el periodo por personas del alcance.",
+         "Likes and other reactions given in the period by people in scope."),
+        "sum(likes)", value="count", requires=("reactions",)),
+    Kpi("hashtag_uses", ("Usos de hashtags", "Hashtag uses"),
+        ("Hashtags en los mensajes escritos en el periodo por personas del alcance.",
+         "Hashtags on the messages written in the period by people in scope."),
+        "sum(hashtags)", value="count", requires=("messages",)),
+    Kpi("visits", ("Visitas", "Visits"),
+        ("Visitas (sesiones) de personas del alcance en el periodo.", "Visits (sessions) by people in scope in the period."),
+        "sum(visits)", value="count", requires=("visits",)),
+    Kpi("median_minutes_per_active", ("Minutos de uso (mediana)", "Time of use (median minutes)"),
+        ("Mediana, entre las cuentas activas del periodo, de sus minutos de uso (duración de sus visitas).",
+         "Median, over the period's active accounts, of their minutes of use (the length of their visits)."),
+        "round(median(visit_seconds / 60.0) FILTER (WHERE acted), 2)", value="minutes", requires=("visits",)),
+    Kpi("new_accounts", ("Cuentas nuevas", "New accounts"),
+        ("Personas del alcance cuya cuenta se creó en el periodo.", "People in scope whose account was created in the period."),
+        "count(*) FILTER (WHERE joined_day BETWEEN period_start AND period_end)"),
+    Kpi("first_time_contributors", ("Primeras aportaciones", "First-time contributors"),
+        ("Personas cuya primera aportación de siempre cae en el periodo.",
+         "People whose first contribution ever falls in the period."),
+        "count(*) FILTER (WHERE first_contribution_day BETWEEN period_start AND period_end)", requires_any=CONTRIBUTIONS),
+    Kpi("returning_accounts", ("Cuentas que regresan", "Returning accounts"),
+        ("Personas activas en el periodo que también lo estuvieron en el periodo anterior de igual duración.",
+         "People active in the period who were also active in the previous period of the same length."),
+        "count(*) FILTER (WHERE acted AND acted_before)", requires_any=EVENTS),
+)
 
 
-def per_person_sum(con: duckdb.DuckDBPyConnection, scope: Scope, expression: str) -> pl.DataFrame:
-    """Sum of ``expression`` over person_day_activity rows of the people in scope in the period."""
+def kpi_values(con: duckdb.DuckDBPyConnection, scope: Scope, chosen: tuple[Kpi, ...]) -> list[float | None]:
+    """The chosen KPIs' values for ``scope``, in one pass over the rollup."""
     sp, params = scope.people_cte()
-    period, period_params = scope.period("a.day")
-    return value(con, f"WITH {sp} SELECT coalesce(sum({expression}), 0) FROM person_day_activity a "
-                      f"JOIN sp USING (person_id) WHERE {period}", params + period_params)
-
-
-def people_who(con: duckdb.DuckDBPyConnection, scope: Scope, flag: str) -> pl.DataFrame:
-    sp, params = scope.people_cte()
-    period, period_params = scope.period("a.day")
-    return value(con, f"WITH {sp} SELECT count(DISTINCT a.person_id) FROM person_day_activity a "
-                      f"JOIN sp USING (person_id) WHERE {period} AND a.{flag}", params + period_params)
-
-
-@kpi("active_accounts", "Cuentas activas", "Active accounts",
-     "Personas con al menos una acción en el periodo: visita, hilo, respuesta o me gusta.",
-     "People with at least one action in the period: a visit, a thread, a reply or a like.",
-     PEOPLE_VALUE, requires_any=EVENTS)
-def active_accounts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    return people_who(con, scope, "acted")
-
-
-@kpi("contributing_accounts", "Cuentas que aportan", "Contributing accounts",
-     "Personas que en el periodo iniciaron un hilo, respondieron o dieron me gusta.",
-     "People who started a thread, replied or liked in the period.", PEOPLE_VALUE, requires_any=CONTRIBUTIONS)
-def contributing_accounts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    return people_who(con, scope, "contributed")
-
-
-@kpi("adoption", "Adopción", "Adoption",
-     "Personas elegibles (en el directorio, sin baja al cierre) activas en el periodo ÷ personas elegibles.",
-     "Eligible people (in the directory, not left by the period's end) active in the period ÷ eligible people.",
-     RATIO_VALUE, change="points", requires_any=EVENTS)
-def adoption(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    sp, params = scope.people_cte()
-    period, period_params = scope.period("a.day")
-    return value(con, f"""
+    previous = scope.previous()
+    first = min(previous.start, scope.end - timedelta(days=27))
+    in_period = "day BETWEEN b.period_start AND b.period_end"
+    found = one(con, f"""
         WITH {sp},
-        active AS (SELECT DISTINCT a.person_id FROM person_day_activity a JOIN sp USING (person_id)
-                   WHERE {period} AND a.acted)
-        SELECT count(active.person_id) / nullif(count(*), 0)
-        FROM sp LEFT JOIN active USING (person_id) WHERE {eligible('sp')}
-    """, params + period_params + [scope.end])
+        b AS (SELECT ?::DATE AS period_start, ?::DATE AS period_end, ?::DATE AS previous_start,
+                     ?::DATE AS previous_end, ?::DATE AS first_day, ?::DOUBLE AS period_days),
+        act AS (
+            SELECT person_id,
+                   bool_or(acted) FILTER (WHERE {in_period}) AS acted,
+                   bool_or(contributed) FILTER (WHERE {in_period}) AS contributed,
+                   count(*) FILTER (WHERE acted AND {in_period}) AS active_days,
+                   bool_or(acted) FILTER (WHERE day BETWEEN b.period_end - 27 AND b.period_end) AS acted_28,
+                   bool_or(acted) FILTER (WHERE day BETWEEN b.previous_start AND b.previous_end) AS acted_before,
+                   sum(threads_started) FILTER (WHERE {in_period}) AS threads_started,
+                   sum(replies) FILTER (WHERE {in_period}) AS replies,
+                   sum(likes_given) FILTER (WHERE {in_period}) AS likes,
+                   sum(hashtags_used) FILTER (WHERE {in_period}) AS hashtags,
+                   sum(visits) FILTER (WHERE {in_period}) AS visits,
+                   sum(visit_seconds) FILTER (WHERE {in_period}) AS visit_seconds
+            FROM person_day_activity, b WHERE day BETWEEN b.first_day AND b.period_end GROUP BY person_id),
+        pp AS (
+            SELECT sp.person_id, {eligible('sp', 'b.period_end')} AS eligible, sp.joined_day,
+                   sp.first_contribution_day, coalesce(act.acted, FALSE) AS acted,
+                   coalesce(act.contributed, FALSE) AS contributed, coalesce(act.active_days, 0) AS active_days,
+                   coalesce(act.acted_28, FALSE) AS acted_28, coalesce(act.acted_before, FALSE) AS acted_before,
+                   coalesce(act.threads_started, 0) AS threads_started, coalesce(act.replies, 0) AS replies,
+                   coalesce(act.likes, 0) AS likes, coalesce(act.hashtags, 0) AS hashtags,
+                   coalesce(act.visits, 0) AS visits, coalesce(act.visit_seconds, 0) AS visit_seconds,
+                   b.period_start, b.period_end, b.period_days
+            FROM sp CROSS JOIN b LEFT JOIN act USING (person_id))
+        SELECT {", ".join(k.expression for k in chosen)} FROM pp""",
+        params + [scope.start, scope.end, previous.start, previous.end, first, float(scope.days)])
+    return [None if v is None else float(v) for v in found]
 
 
-@kpi("stickiness", "Adherencia (DAU/MAU)", "Stickiness (DAU/MAU)",
-     "Promedio de activos diarios en el periodo ÷ activos en los 28 días que terminan al cierre del periodo.",
-     "Average daily active people over the period ÷ people active in the 28 days ending on its last day.",
-     RATIO_VALUE, change="points", requires_any=EVENTS)
-def stickiness(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    sp, params = scope.people_cte()
-    period, period_params = scope.period("a.day")
-    return value(con, f"""
-        WITH {sp},
-        daily AS (SELECT count(*) / ? AS mean_dau FROM person_day_activity a JOIN sp USING (person_id)
-                  WHERE {period} AND a.acted),
-        monthly AS (SELECT count(DISTINCT a.person_id) AS mau FROM person_day_activity a JOIN sp USING (person_id)
-                    WHERE a.day BETWEEN ?::DATE - 27 AND ? AND a.acted)
-        SELECT mean_dau / nullif(mau, 0) FROM daily, monthly
-    """, params + [float(scope.days)] + period_params + [scope.end, scope.end])
+def kpi_frame(con: duckdb.DuckDBPyConnection, scope: Scope, kpi: Kpi) -> pl.DataFrame:
+    return pl.DataFrame({"value": kpi_values(con, scope, (kpi,))}, schema={"value": pl.Float64})
 
 
-@kpi("threads_started", "Hilos iniciados", "Threads started",
-     "Mensajes que inician un hilo, escritos en el periodo por personas del alcance.",
-     "Messages starting a thread, written in the period by people in scope.", COUNT_VALUE, requires=("messages",))
-def threads_started(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    return per_person_sum(con, scope, "a.threads_started")
+def register(kpi: Kpi) -> None:
+    es, en = kpi.definition
+    label_es, label_en, fmt = FORMATS[kpi.value]
+    function = partial(kpi_frame, kpi=kpi)
+    function.__module__ = __name__
+    function.__name__ = kpi.name
+    metric(kpi.name, label={"es": kpi.label[0], "en": kpi.label[1]}, description={"es": es, "en": en},
+           definition={"es": es, "en": en}, columns=(col("value", "float", label_es, label_en, fmt),),
+           requires=kpi.requires, requires_any=kpi.requires_any, group="kpi", kind="kpi", change=kpi.change)(function)
 
 
-@kpi("replies", "Respuestas", "Replies",
-     "Respuestas escritas en el periodo por personas del alcance.",
-     "Replies written in the period by people in scope.", COUNT_VALUE, requires=("messages",))
-def replies(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    return per_person_sum(con, scope, "a.replies")
-
-
-@kpi("likes", "Me gusta", "Likes",
-     "Me gusta y otras reacciones dados en el periodo por personas del alcance.",
-     "Likes and other reactions given in the period by people in scope.", COUNT_VALUE, requires=("reactions",))
-def likes(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    return per_person_sum(con, scope, "a.likes_given")
-
-
-@kpi("hashtag_uses", "Usos de hashtags", "Hashtag uses",
-     "Hashtags en los mensajes escritos en el periodo por personas del alcance.",
-     "Hashtags on the messages written in the period by people in scope.", COUNT_VALUE, requires=("messages",))
-def hashtag_uses(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    return per_person_sum(con, scope, "a.hashtags_used")
-
-
-@kpi("visits", "Visitas", "Visits",
-     "Visitas (sesiones) de personas del alcance en el periodo.", "Visits (sessions) by people in scope in the period.",
-     COUNT_VALUE, requires=("visits",))
-def visits(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    return per_person_sum(con, scope, "a.visits")
-
-
-@kpi("median_minutes_per_active", "Minutos de uso (mediana)", "Time of use (median minutes)",
-     "Mediana, entre las cuentas activas del periodo, de sus minutos de uso (duración de sus visitas).",
-     "Median, over the period's active accounts, of their minutes of use (the length of their visits).",
-     MINUTES_VALUE, requires=("visits",))
-def median_minutes_per_active(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    sp, params = scope.people_cte()
-    period, period_params = scope.period("a.day")
-    return value(con, f"""
-        WITH {sp}
-        SELECT round(median(minutes), 2) FROM (
-            SELECT a.person_id, sum(a.visit_seconds) / 60.0 AS minutes FROM person_day_activity a
-            JOIN sp USING (person_id) WHERE {period} GROUP BY a.person_id HAVING bool_or(a.acted))
-    """, params + period_params)
-
-
-@kpi("new_accounts", "Cuentas nuevas", "New accounts",
-     "Personas del alcance cuya cuenta se creó en el periodo.", "People in scope whose account was created in the period.",
-     PEOPLE_VALUE)
-def new_accounts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    sp, params = scope.people_cte()
-    period, period_params = scope.period("sp.joined_day")
-    return value(con, f"WITH {sp} SELECT count(*) FROM sp WHERE {period}", params + period_params)
-
-
-@kpi("first_time_contributors", "Primeras aportaciones", "First-time contributors",
-     "Personas cuya primera aportación de siempre cae en el periodo.",
-     "People whose first contribution ever falls in the period.", PEOPLE_VALUE, requires_any=CONTRIBUTIONS)
-def first_time_contributors(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    sp, params = scope.people_cte()
-    period, period_params = scope.period("sp.first_contribution_day")
-    return value(con, f"WITH {sp} SELECT count(*) FROM sp WHERE {period}", params + period_params)
-
-
-@kpi("returning_accounts", "Cuentas que regresan", "Returning accounts",
-     "Personas activas en el periodo que también lo estuvieron en el periodo anterior de igual duración.",
-     "People active in the period who were also active in the previous period of the same length.",
-     PEOPLE_VALUE, requires_any=EVENTS)
-def returning_accounts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    sp, params = scope.people_cte()
-    period, period_params = scope.period("a.day")
-    before, before_params = scope.previous().period("a.day")
-    return value(con, f"""
-        WITH {sp},
-        now AS (SELECT DISTINCT a.person_id FROM person_day_activity a JOIN sp USING (person_id)
-                WHERE {period} AND a.acted),
-        earlier AS (SELECT DISTINCT a.person_id FROM person_day_activity a JOIN sp USING (person_id)
-                    WHERE {before} AND a.acted)
-        SELECT count(*) FROM now JOIN earlier USING (person_id)
-    """, params + period_params + before_params)
+for _kpi in KPIS:
+    register(_kpi)
+BY_NAME = {k.name: k for k in KPIS}
 
 
 def change(definition: MetricDefinition, now: float | None, before: float | None) -> float | None:
@@ -217,16 +189,19 @@ def change(definition: MetricDefinition, now: float | None, before: float | None
     requires=("people",), group="kpi",
 )
 def kpi_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    """One row per KPI, in card order."""
+    """One row per KPI, in card order: every KPI in one pass for the period and one for the previous period."""
     span = data_span(con)
     previous = scope.previous().clipped(*span) if span else scope.previous()
+    definitions = kpis()
+    chosen = tuple(BY_NAME[d.name] for d in definitions)
+    now = kpi_values(con, scope, chosen)
+    before = kpi_values(con, previous, chosen) if previous else [None] * len(chosen)
     out = []
-    for definition in kpis():
+    for definition, value, earlier in zip(definitions, now, before):
         available = not missing_facts(con, definition)
-        now = definition.function(con, scope)["value"][0] if available else None
-        before = definition.function(con, previous)["value"][0] if available and previous else None
-        out.append({"kpi": definition.name, "value": now, "previous_value": before,
-                    "change": change(definition, now, before), "change_unit": definition.change,
+        value, earlier = (value, earlier) if available else (None, None)
+        out.append({"kpi": definition.name, "value": value, "previous_value": earlier,
+                    "change": change(definition, value, earlier), "change_unit": definition.change,
                     "available": available})
     return pl.DataFrame(out, schema={"kpi": pl.String, "value": pl.Float64, "previous_value": pl.Float64,
                                      "change": pl.Float64, "change_unit": pl.String, "available": pl.Boolean})

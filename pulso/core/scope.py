@@ -97,7 +97,7 @@ class Scope:
         return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(self.groups)]
 
 
-def eligible(alias: str = "sp") -> str:
-    """**Eligible** on the day given as the bound parameter: in the org directory and not left on or before
+def eligible(alias: str = "sp", day: str = "?") -> str:
+    """**Eligible** on ``day`` (by default the bound parameter): in the org directory and not left on or before
     that day (people in scope are never bots). Adoption's denominator and the lists of people to act on."""
-    return f"({alias}.in_directory AND ({alias}.left_day IS NULL OR {alias}.left_day > ?))"
+    return f"({alias}.in_directory AND ({alias}.left_day IS NULL OR {alias}.left_day > {day}))"
