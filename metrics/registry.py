@@ -13,6 +13,11 @@ A KPI is a metric of kind ``kpi``: it returns one row with ``value`` and says
 how its change against the previous period is expressed (percent or
 percentage points). ``kpi_summary``, the dashboard's cards and the report are
 composed from the KPIs in registration order, so a new KPI is one function.
+
+A metric declared ``shared=True`` is written as Ibis expressions
+(``pulso.core.expr``) and runs on any engine: ``compute`` then accepts, in
+place of a DuckDB connection, an ``Engine`` such as Spark over a Parquet lake
+(``pulso metric NAME --engine spark``). Every other metric runs on DuckDB only.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import duckdb
 import polars as pl
 
 from pulso.core.errors import ParameterError, PulsoError
+from pulso.core.expr import Engine, is_duckdb
 from pulso.core.scope import Scope
 
 LANGUAGES = ("es", "en")
@@ -181,6 +187,7 @@ class MetricDefinition:
     group: str = "kpi"
     kind: str = "table"  # table | kpi
     change: str | None = None  # for a KPI: "percent" (relative change) or "points" (difference of shares)
+    shared: bool = False  # written as shared Ibis expressions: runs on DuckDB and on Spark
 
     @property
     def module(self) -> str:
@@ -207,7 +214,7 @@ METRICS: dict[str, MetricDefinition] = {}
 def metric(name: str, *, label: dict[str, str], description: dict[str, str], definition: dict[str, str],
            columns: tuple[Column, ...], requires: tuple[str, ...] = (), requires_any: tuple[str, ...] = (),
            parameters: tuple[Parameter, ...] = (), group: str = "kpi", kind: str = "table",
-           change: str | None = None):
+           change: str | None = None, shared: bool = False):
     """Register ``function`` as metric ``name``. Texts are dicts keyed by language (es, en)."""
 
     def decorate(function: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
@@ -224,7 +231,7 @@ def metric(name: str, *, label: dict[str, str], description: dict[str, str], def
             raise ValueError(f"metric {name}: a parameter is declared twice")
         METRICS[name] = MetricDefinition(name, function, label, description, definition, tuple(columns),
                                          frozenset(requires), frozenset(requires_any), tuple(parameters), group,
-                                         kind, change)
+                                         kind, change, shared)
         return function
 
     return decorate
@@ -248,7 +255,12 @@ def kpis() -> list[MetricDefinition]:
     return [d for d in load_all_metrics().values() if d.kind == "kpi"]
 
 
-def missing_facts(con: duckdb.DuckDBPyConnection, definition: MetricDefinition) -> set[str]:
+def shared_metrics() -> list[str]:
+    """Names of the metrics that run on every engine (DuckDB and Spark)."""
+    return sorted(name for name, d in load_all_metrics().items() if d.shared)
+
+
+def missing_facts(con: duckdb.DuckDBPyConnection | Engine, definition: MetricDefinition) -> set[str]:
     from metrics.store import available_facts
 
     facts = available_facts(con)
@@ -275,14 +287,18 @@ def resolve_parameters(con: duckdb.DuckDBPyConnection | None, definition: Metric
     return values
 
 
-def compute(con: duckdb.DuckDBPyConnection, name: str, scope: Scope, **params) -> pl.DataFrame:
-    """Run metric ``name`` over ``scope``: facts checked, parameters validated, period clipped to the data."""
+def compute(con: duckdb.DuckDBPyConnection | Engine, name: str, scope: Scope, **params) -> pl.DataFrame:
+    """Run metric ``name`` over ``scope``: facts checked, parameters validated, period clipped to the data.
+    ``con`` is a DuckDB connection to a store, or an engine (Spark over a lake) for the shared metrics."""
     from metrics.store import data_span, store_settings
 
     definitions = load_all_metrics()
     if name not in definitions:
         raise ParameterError(f"unknown metric {name!r} (see `pulso metric list`)")
     definition = definitions[name]
+    if not is_duckdb(con) and not definition.shared:
+        raise ParameterError(f"{name} runs on DuckDB only; on {getattr(con, 'name', 'this engine')} the shared metrics "
+                             f"are: {', '.join(shared_metrics())}")
     missing = missing_facts(con, definition)
     if missing:
         raise FactsNotAvailable(name, missing)
