@@ -323,6 +323,8 @@ def definitions_markdown(language: str = "en") -> str:
            "Every metric is a function `(connection, scope, **parameters) -> polars.DataFrame` in `metrics/`; "
            "the dashboard, the CLI (`pulso metric NAME ...`), the report and the notebooks call the same functions "
            "through `metrics.registry.compute`. "
+           "Metrics marked *Runs on DuckDB and Spark* are shared Ibis expressions that also run on Apache Spark "
+           "over a Parquet lake (`pulso metric NAME --engine spark --lake DIR`, docs/lake.md). "
            f"Labels are given in both languages ({language} first).", ""]
     out += vocabulary_markdown(language)
     groups: dict[str, list[MetricDefinition]] = {}
@@ -334,13 +336,14 @@ def definitions_markdown(language: str = "en") -> str:
             needs = sorted(d.requires) + ([" or ".join(sorted(d.requires_any))] if d.requires_any else [])
             out += [f"### `{d.name}` — {d.label[language]} / {d.label[other]}", "",
                     d.description[language], "", f"**Definition.** {d.definition[language]}", ""]
+            engines = " Runs on DuckDB and Spark." if d.shared else ""
             if d.kind == "kpi":
                 out += [f"KPI card; format: {d.value_format}; change against the previous period in "
                         f"{'percentage points' if d.change == 'points' else 'percent'}. "
-                        f"Needs: {', '.join(needs) or 'nothing'}.", ""]
+                        f"Needs: {', '.join(needs) or 'nothing'}.{engines}", ""]
             else:
                 out += [f"Needs: {', '.join(needs) or 'nothing'}. Columns: "
-                        + ", ".join(f"`{c.name}` ({c.format})" for c in d.columns) + ".", ""]
+                        + ", ".join(f"`{c.name}` ({c.format})" for c in d.columns) + f".{engines}", ""]
             if d.parameters:
                 out += ["| parameter | default | allowed | meaning |", "|---|---|---|---|"]
                 for p in d.parameters:

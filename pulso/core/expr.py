@@ -28,7 +28,7 @@ Rules for shared expressions (operations measured to differ between engines):
 
 from __future__ import annotations
 
-import math
+import decimal
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -258,15 +258,16 @@ def is_duckdb(con: object) -> bool:
     return isinstance(con, duckdb.DuckDBPyConnection)
 
 
+_DECIMAL = decimal.Context(prec=800)
+
+
 def round_half_away(value: float, decimals: int) -> float:
-    """``value`` rounded to ``decimals`` places, halves away from zero, computed as DuckDB's ``round`` does
-    (``round(value * 10^d) / 10^d``). Rounding happens after an engine returns, so every engine agrees."""
-    power = 10.0 ** decimals
-    scaled = abs(value * power)
-    whole = math.floor(scaled)
-    if scaled - whole >= 0.5:
-        whole += 1
-    return math.copysign(whole / power, value)
+    """``value`` rounded to ``decimals`` places as DuckDB's ``round`` does: on the double's exact decimal value,
+    halves away from zero (``round(2.675, 2)`` is 2.67 because 2.675 is stored as 2.67499...; 0.125 gives 0.13).
+    Rounding happens after an engine returns, so every engine agrees."""
+    exact = decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP,
+                                            context=_DECIMAL)
+    return float(exact)
 
 
 def as_date(value: date | datetime | None) -> date | None:
