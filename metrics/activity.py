@@ -67,8 +67,8 @@ def trend_expression(shape: ScopeShape, granularity: str) -> ibis.Table:
     """Per bucket start (the ``trend_buckets`` table, one row per bucket of the scope): active and contributing
     people in scope and the volumes they produced in the period."""
     sp = people_in_scope(shape)
-    d = E.table("person_day_activity")
-    d = d.filter(d.person_id.isin(sp.person_id), d.day.between(TREND_ARGS.period_start, TREND_ARGS.period_end))
+    d = TREND_ARGS.join(E.table("person_day_activity"))
+    d = d.filter(d.person_id.isin(sp.person_id), d.day.between(d.period_start, d.period_end))
     act = d.group_by(_start=E.bucket_start(d.day, granularity), _person=d.person_id).aggregate(
         _active=d.acted.any(), _contributing=d.contributed.any(), _threads_started=d.threads_started.sum(),
         _replies=d.replies.sum(), _likes=d.likes_given.sum(), _visits=d.visits.sum())

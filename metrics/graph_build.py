@@ -40,7 +40,7 @@ def scoped_acts(shape: ScopeShape, both_in_scope: bool = False, self_only: bool 
     person (in scope too with ``both_in_scope``); self-acts are left out (only they are kept with ``self_only``);
     with ``by_kind`` only the kinds listed in the ``act_kinds`` table. Reads ``acts_args`` for the period."""
     sp = people_in_scope(shape)
-    x = E.table("acts")
+    x = ACTS_ARGS.join(E.table("acts"))
     if both_in_scope:
         targets = sp.person_id
     else:
@@ -48,7 +48,7 @@ def scoped_acts(shape: ScopeShape, both_in_scope: bool = False, self_only: bool 
         targets = pf.filter(~pf.is_bot).person_id
     keep = [x.source_person_id.isin(sp.person_id), x.target_person_id.isin(targets),
             x.is_self if self_only else ~x.is_self,
-            x.day.isnull() | x.day.between(ACTS_ARGS.period_start, ACTS_ARGS.period_end)]
+            x.day.isnull() | x.day.between(x.period_start, x.period_end)]
     if shape.groups:
         keep.append(x.group_id.isin(ibis.table({"value": "string"}, name="scope_groups").value))
     if by_kind:

@@ -119,18 +119,18 @@ def people_period(shape: ScopeShape) -> ibis.Table:
     """``pp``: one row per person in scope with what they did in the period (see the module docstring)."""
     a = KPI_ARGS
     sp = people_in_scope(shape)
-    d = E.table("person_day_activity")
-    d = d.filter(d.day.between(a.first_day, a.period_end))
-    in_period = d.day.between(a.period_start, a.period_end)
+    d = a.join(E.table("person_day_activity"))
+    d = d.filter(d.day.between(d.first_day, d.period_end))
+    in_period = d.day.between(d.period_start, d.period_end)
     act = d.group_by(_person=d.person_id).aggregate(
         _acted=count_where(d, d.acted & in_period) > 0, _contributed=count_where(d, d.contributed & in_period) > 0,
         _active_days=count_where(d, d.acted & in_period),
-        _acted_28=count_where(d, d.acted & d.day.between(a.window_start, a.period_end)) > 0,
-        _acted_before=count_where(d, d.acted & d.day.between(a.previous_start, a.previous_end)) > 0,
+        _acted_28=count_where(d, d.acted & d.day.between(d.window_start, d.period_end)) > 0,
+        _acted_before=count_where(d, d.acted & d.day.between(d.previous_start, d.previous_end)) > 0,
         _threads_started=d.threads_started.sum(where=in_period), _replies=d.replies.sum(where=in_period),
         _likes=d.likes_given.sum(where=in_period), _hashtags=d.hashtags_used.sum(where=in_period),
         _visits=d.visits.sum(where=in_period), _visit_seconds=d.visit_seconds.sum(where=in_period))
-    base = sp.cross_join(a.table)  # the period's dates as columns of every row
+    base = a.join(sp)  # the period's dates as columns of every row
     j = base.left_join(act, base.person_id == act._person)
     return j.select(
         person_id=j.person_id, eligible=eligible_expr(j, j.period_end), joined_day=j.joined_day,

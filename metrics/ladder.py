@@ -79,18 +79,20 @@ def ladder_expression(shape: ScopeShape) -> ibis.Table:
     """person_id, name, region, office, role, stage: one row per person on the ladder at the period's end."""
     a = LADDER_ARGS
     sp = people_in_scope(shape)
-    d = E.table("person_day_activity")
-    d = d.filter(d.contributed, d.day <= a.period_end, d.day > a.marks_after)
-    marks = d.select(_person=d.person_id, _week=a.period_end.delta(d.day, unit="day") // 7).distinct()
-    weeks = marks.group_by("_person").aggregate(_regular_weeks=count_where(marks, marks._week < a.regular_window),
-                                                _enthusiast_weeks=count_where(marks, marks._week < a.enthusiast_window))
-    mf = E.table("message_facts")
-    mf = mf.filter(mf.is_reply, mf.day.between(a.window_start, a.period_end))
+    d = a.join(E.table("person_day_activity"))
+    d = d.filter(d.contributed, d.day <= d.period_end, d.day > d.marks_after)
+    marks = d.select(_person=d.person_id, _week=d.period_end.delta(d.day, unit="day") // 7,
+                     _regular_window=d.regular_window, _enthusiast_window=d.enthusiast_window).distinct()
+    weeks = marks.group_by("_person").aggregate(
+        _regular_weeks=count_where(marks, marks._week < marks._regular_window),
+        _enthusiast_weeks=count_where(marks, marks._week < marks._enthusiast_window))
+    mf = a.join(E.table("message_facts"))
+    mf = mf.filter(mf.is_reply, mf.day.between(mf.window_start, mf.period_end))
     threads = mf.group_by(_t_person=mf.author_id).aggregate(_threads=mf.thread_id.nunique())
-    x = E.table("acts")
-    x = x.filter(x.kind.isin(("reply", "like")), ~x.is_self, x.day.between(a.window_start, a.period_end))
+    x = a.join(E.table("acts"))
+    x = x.filter(x.kind.isin(("reply", "like")), ~x.is_self, x.day.between(x.window_start, x.period_end))
     reach = x.group_by(_r_person=x.target_person_id).aggregate(_people=x.source_person_id.nunique())
-    j = sp.cross_join(a.table)
+    j = a.join(sp)
     j = j.left_join(weeks, j.person_id == weeks._person)
     j = j.left_join(threads, j.person_id == threads._t_person)
     j = j.left_join(reach, j.person_id == reach._r_person)

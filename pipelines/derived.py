@@ -278,12 +278,12 @@ def outside_time_zone_table() -> ibis.Table:
     """One row per converted timestamp column: how many of its values fall outside ``tz_daily`` (they would get
     no offset, hence no local time)."""
     tz = T("tz_daily")
-    lo, hi = tz.utc_day.min().as_scalar(), tz.utc_day.max().as_scalar()
+    bounds = tz.aggregate(_lo=tz.utc_day.min(), _hi=tz.utc_day.max())
     parts = []
     for table_name, column in LOCAL_TIME_COLUMNS:
-        t = T(table_name)
+        t = T(table_name).cross_join(bounds)
         day = t[column].date()
-        outside = t[column].notnull() & (lo.isnull() | (day < lo) | (day > hi))
+        outside = t[column].notnull() & (t._lo.isnull() | (day < t._lo) | (day > t._hi))
         parts.append(t.aggregate(table=ibis.literal(table_name), column=ibis.literal(column),
                                  outside=E.count_where(t, outside)))
     return ibis.union(*parts, distinct=False)

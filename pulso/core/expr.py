@@ -94,18 +94,18 @@ def bucket_start(day: ibis.DateValue, granularity: str) -> ibis.DateValue:
 class Args:
     """Scalar values an expression reads from a one-row table, never from the SQL text.
 
-    ``args = Args("kpi_args", period_start="date", ...)``; in the expression ``args.period_start`` is a scalar
-    subquery on that table; at run time ``args.data(period_start=...)`` is the table to register."""
+    ``args = Args("kpi_args", period_start="date", ...)``; an expression cross-joins ``args.join(rel)`` (or
+    ``args.table``) and reads the values as columns -- a join, not scalar sub-queries, which Spark would run as
+    separate jobs; at run time ``args.data(period_start=...)`` is the table to register."""
 
     def __init__(self, name: str, **types: str):
         self.name = name
         self.table = ibis.table(types, name=name)
         self._types = types
 
-    def __getattr__(self, column: str) -> ibis.Scalar:
-        if column.startswith("_") or column not in self._types:
-            raise AttributeError(column)
-        return self.table[column].as_scalar()
+    def join(self, rel: ibis.Table) -> ibis.Table:
+        """``rel`` with the values as extra columns."""
+        return rel.cross_join(self.table)
 
     def data(self, **values) -> dict[str, pa.Table]:
         missing = set(self._types) - set(values)

@@ -2,9 +2,10 @@
 
 Local mode (``pulso lake build --engine spark``, ``pulso metric --engine
 spark``, the tests): ``local[2]``, 2 GB of driver memory, UTC for the session and
-the JVM, no UI, few shuffle partitions, Arrow transfers, a throw-away warehouse
-folder, and naive timestamps as ``TIMESTAMP_NTZ`` (Pulso stores naive UTC
-times). Under ``spark-submit`` the submitted master and memory settings stand
+the JVM, no UI, 4 shuffle partitions, no adaptive re-planning, Arrow transfers, a
+throw-away warehouse folder, and naive timestamps as ``TIMESTAMP_NTZ`` (Pulso
+stores naive UTC times). ``PULSO_SPARK_MASTER``, ``PULSO_SPARK_DRIVER_MEMORY``,
+``PULSO_SPARK_SHUFFLE_PARTITIONS`` and ``PULSO_SPARK_ADAPTIVE`` override them. Under ``spark-submit`` the submitted master and memory settings stand
 (``PYSPARK_GATEWAY_PORT`` is set); ``remote`` (``sc://host:15002``) joins a
 Spark Connect server. The time-zone settings are applied in every case.
 """
@@ -41,6 +42,9 @@ def local_config(driver_memory: str | None = None) -> dict[str, str]:
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": os.environ.get("PULSO_SPARK_SHUFFLE_PARTITIONS", "4"),
+        # Adaptive execution re-plans every query in extra stages: on two local cores it made the shared metrics
+        # 2-3 times slower (measured); a cluster keeps its own setting.
+        "spark.sql.adaptive.enabled": os.environ.get("PULSO_SPARK_ADAPTIVE", "false"),
         "spark.sql.warehouse.dir": warehouse,
         "spark.local.dir": warehouse,
     }

@@ -55,11 +55,13 @@ class Case:
     lake: Lake  # exported from it, derived tables rebuilt by Spark
     spark_store: Path  # imported from the Spark-built lake
     manifest: dict  # after the Spark build
+    engine: object  # a SparkEngine over the lake
 
 
 @pytest.fixture(scope="session")
 def cases(spark, tmp_path_factory, request):
     from pulso.spark.build import build_lake
+    from pulso.spark.engine import SparkEngine
 
     built: dict[str, Case] = {}
 
@@ -81,7 +83,8 @@ def cases(spark, tmp_path_factory, request):
             manifest = build_lake(spark, lake)
             spark_store = folder / "spark.duckdb"
             import_lake(lake.location, spark_store)
-            built[name] = Case(name, zone or "America/Mexico_City", store, lake, spark_store, manifest)
+            built[name] = Case(name, zone or "America/Mexico_City", store, lake, spark_store, manifest,
+                               SparkEngine(spark, lake, manifest))
         return built[name]
 
     return get

@@ -50,16 +50,30 @@ def scope_named(name: str, con) -> Scope:
     return Scope(last - timedelta(days=100), last - timedelta(days=3), offices=tuple(offices[:5]), granularity="month")
 
 
+KPI_CARDS = {d.name for d in load_all_metrics().values() if d.kind == "kpi"}
+# Local days decide these: compared in every time zone.
+BY_LOCAL_DAY = (("kpi_summary", {}), ("activity_trend", {}), ("participation_ladder_counts", {}),
+                ("feedback_direction_trend", {}))
+
+
 def comparisons():
+    """Every shared metric on the sample (the KPI cards one by one too) and on the million events (the cards
+    through kpi_summary, which computes them all for the period and the previous one), on a year by weeks
+    starting mid-week; the main ones again on filtered scopes by day, month and quarter; the local-day ones in
+    St John's."""
     out = []
-    for case in CASES:
-        for metric in SHARED:
-            out.append(pytest.param(case, "year_by_week", metric, {}, id=f"{case}-year_by_week-{metric}"))
-        if case != "sample-st_johns":
-            for scope in SCOPES[1:]:
-                for metric, params in ON_EVERY_SCOPE:
-                    out.append(pytest.param(case, scope, metric, params, id=f"{case}-{scope}-{metric}"))
-    return out
+    for metric in SHARED:
+        out.append(pytest.param("sample-mexico_city", "year_by_week", metric, {}))
+        if metric not in KPI_CARDS:
+            out.append(pytest.param("1m-madrid", "year_by_week", metric, {}))
+    for metric, params in BY_LOCAL_DAY:
+        out.append(pytest.param("sample-st_johns", "year_by_week", metric, params))
+        out.append(pytest.param("sample-st_johns", "month_by_day_filtered", metric, params))
+    for case in ("sample-mexico_city", "1m-madrid"):
+        for scope in SCOPES[1:]:
+            for metric, params in ON_EVERY_SCOPE:
+                out.append(pytest.param(case, scope, metric, params))
+    return [pytest.param(*p.values, id="-".join(str(v) for v in p.values[:3])) for p in out]
 
 
 @pytest.mark.parametrize("case_name", list(CASES))
@@ -87,9 +101,7 @@ def test_spark_builds_the_derived_tables_duckdb_builds(cases, case_name):
 
 
 @pytest.mark.parametrize(("case_name", "scope_name", "metric", "params"), comparisons())
-def test_every_shared_metric_gives_the_same_frame_on_both_engines(cases, spark, case_name, scope_name, metric, params):
-    from pulso.spark.engine import SparkEngine
-
+def test_every_shared_metric_gives_the_same_frame_on_both_engines(cases, case_name, scope_name, metric, params):
     case = cases(case_name)
     con = connect_read_only(case.store)
     try:
@@ -97,7 +109,7 @@ def test_every_shared_metric_gives_the_same_frame_on_both_engines(cases, spark, 
         on_duckdb = compute(con, metric, scope, **params)
     finally:
         con.close()
-    on_spark = compute(SparkEngine(spark, case.lake, case.manifest), metric, scope, **params)
+    on_spark = compute(case.engine, metric, scope, **params)
     assert_frame_equal(on_duckdb, on_spark, check_exact=True)
     definition = load_all_metrics()[metric]
     assert on_spark.columns == [c.name for c in definition.columns]
