@@ -1,13 +1,15 @@
 """One local Spark session for the whole test session, and the stores and lakes the cross-engine tests compare.
 
 Each case is a store built by DuckDB (``pulso ingest``) with a given time zone, its lake (``pulso lake
-export``), the lake's derived tables rebuilt on Spark (``pulso lake build``), and a store imported from that
-Spark-built lake. The 1M-event export is generated once per session into a temporary folder. Spark needs a
-Java runtime and the ``spark`` extra, which ``bin/setup --test`` installs: without them these tests fail
-(they are never skipped)."""
+export``), the lake's derived tables rebuilt on Spark (``pulso lake build --engine spark``, run through the
+command line in the test session's Spark), and a store imported from that Spark-built lake. The 1M-event
+export is generated once per session into a temporary folder. Spark needs a Java runtime and the ``spark``
+extra, which ``bin/setup --test`` installs: without them these tests fail (they are never skipped)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +23,8 @@ from tests.conftest import SAMPLE_DIR
 CASES = {
     # name: (data, time zone)
     "sample-mexico_city": ("sample", None),  # the packaged settings (no daylight saving since 2022)
-    "sample-st_johns": ("sample", "America/St_Johns"),  # half-hour offset with daylight saving
-    "1m-madrid": ("1m", "Europe/Madrid"),  # daylight saving, a million events
+    "sample-madrid": ("sample", "Europe/Madrid"),  # daylight saving
+    "1m-st_johns": ("1m", "America/St_Johns"),  # a half-hour offset with daylight saving, a million events
 }
 
 
@@ -56,11 +58,12 @@ class Case:
     spark_store: Path  # imported from the Spark-built lake
     manifest: dict  # after the Spark build
     engine: object  # a SparkEngine over the lake
+    build_output: str  # what `pulso lake build` printed
 
 
 @pytest.fixture(scope="session")
 def cases(spark, tmp_path_factory, request):
-    from pulso.spark.build import build_lake
+    from pulso.cli.main import main
     from pulso.spark.engine import SparkEngine
 
     built: dict[str, Case] = {}
@@ -80,11 +83,14 @@ def cases(spark, tmp_path_factory, request):
             ingest([source / "export", source / "directory.csv"], store, settings=settings)
             lake = Lake(folder / "lake")
             export_store(store, lake.location)
-            manifest = build_lake(spark, lake)
+            output = io.StringIO()
+            with contextlib.redirect_stdout(output):
+                assert main(["lake", "build", "--engine", "spark", "--lake", lake.location]) == 0
+            manifest = lake.manifest()
             spark_store = folder / "spark.duckdb"
             import_lake(lake.location, spark_store)
             built[name] = Case(name, zone or "America/Mexico_City", store, lake, spark_store, manifest,
-                               SparkEngine(spark, lake, manifest))
+                               SparkEngine(spark, lake, manifest), output.getvalue())
         return built[name]
 
     return get
