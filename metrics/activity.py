@@ -51,7 +51,7 @@ def activity_trend(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.
     facts = available_facts(con)
     inputs = {**scope.inputs(), **TREND_ARGS.data(period_start=scope.start, period_end=scope.end),
               **E.list_table("trend_buckets", starts, "date")}
-    result = E.engine_of(con).frame(trend_expression(scope.shape, scope.granularity), inputs).sort("period_start")
+    result = E.engine_of(con).frame(trend_expression(scope.shape, scope.granularity), inputs)
     if "reactions" not in facts:
         result = result.with_columns(pl.lit(None, pl.Int64).alias("likes"))
     if "visits" not in facts:
@@ -78,7 +78,7 @@ def trend_expression(shape: ScopeShape, granularity: str) -> ibis.Table:
         active_accounts=count_where(j, j._active), contributing_accounts=count_where(j, j._contributing),
         threads_started=E.cast(j._threads_started.sum().coalesce(0), "int64"),
         replies=E.cast(j._replies.sum().coalesce(0), "int64"), likes=E.cast(j._likes.sum().coalesce(0), "int64"),
-        visits=E.cast(j._visits.sum().coalesce(0), "int64"))
+        visits=E.cast(j._visits.sum().coalesce(0), "int64")).order_by("period_start")
 
 
 @metric(

@@ -74,15 +74,15 @@ PERSON_PAIR = (col("source_person_id", "str", "Emisor (ID)", "Sender (ID)", "id"
                  col("last_at", "datetime", "Última vez", "Last time", "datetime")),
         requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True)
 def interaction_edges(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
-    return (E.engine_of(con).frame(_edges_expression(scope.shape, bool(kinds)), acts_inputs(scope, kinds))
-            .sort("source_person_id", "target_person_id", "kind"))
+    return E.engine_of(con).frame(_edges_expression(scope.shape, bool(kinds)), acts_inputs(scope, kinds))
 
 
 @cache
 def _edges_expression(shape: ScopeShape, by_kind: bool) -> ibis.Table:
     ev = scoped_acts(shape, by_kind=by_kind)
     return ev.group_by(source_person_id=ev.src, target_person_id=ev.dst, kind=ev.kind).aggregate(
-        weight=ev.weight.sum(), events=ev.count(), first_at=ev.ts.min(), last_at=ev.ts.max())
+        weight=ev.weight.sum(), events=ev.count(), first_at=ev.ts.min(), last_at=ev.ts.max()).order_by(
+        "source_person_id", "target_person_id", "kind")
 
 
 @metric("self_interactions", label={"es": "Auto-interacciones excluidas", "en": "Self-interactions left out"},
@@ -93,13 +93,13 @@ def _edges_expression(shape: ScopeShape, by_kind: bool) -> ibis.Table:
         columns=(col("kind", "str", "Tipo", "Kind", "code"), col("count", "int", "Eventos", "Events", "count"), WEIGHT),
         requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, group="flows", shared=True)
 def self_interactions(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.DataFrame:
-    return E.engine_of(con).frame(_self_expression(scope.shape), acts_inputs(scope)).sort("kind")
+    return E.engine_of(con).frame(_self_expression(scope.shape), acts_inputs(scope))
 
 
 @cache
 def _self_expression(shape: ScopeShape) -> ibis.Table:
     ev = scoped_acts(shape, self_only=True)
-    return ev.group_by("kind").aggregate(count=ev.count(), weight=ev.weight.sum())
+    return ev.group_by("kind").aggregate(count=ev.count(), weight=ev.weight.sum()).order_by("kind")
 
 
 def attributed_edges(shape: ScopeShape, by_kind: bool, granularity: str | None) -> ibis.Table:
@@ -130,12 +130,13 @@ def direction_expression(shape: ScopeShape, by_kind: bool, granularity: str | No
     total = e.weight.sum()
     shares = {name: ibis.ifelse(condition(e), e.weight, 0.0).sum() / total
               for name, (_, _, condition) in DIRECTION_SHARES.items()}
-    return e.group_by(grp=e.s_region if by_region else e.grp).aggregate(total_weight=total, pairs=e.count(), **shares)
+    return e.group_by(grp=e.s_region if by_region else e.grp).aggregate(
+        total_weight=total, pairs=e.count(), **shares).order_by("grp")
 
 
 def direction_frame(con, scope: Scope, kinds, granularity: str | None = None, by_region: bool = False) -> pl.DataFrame:
     expression = direction_expression(scope.shape, bool(kinds), granularity, by_region)
-    return E.engine_of(con).frame(expression, acts_inputs(scope, kinds)).sort("grp")
+    return E.engine_of(con).frame(expression, acts_inputs(scope, kinds))
 
 
 DIRECTION_DEFINITION = {

@@ -72,9 +72,10 @@ def _pair_expression(shape: ScopeShape, by_kind: bool, granularity: str | None) 
     if granularity:
         ev = ev.filter(ev.day.notnull())
         return ev.group_by(period=E.bucket_start(ev.day, granularity), source_person_id=ev.src,
-                           target_person_id=ev.dst).aggregate(weight=ev.weight.sum(), events=ev.count())
-    return ev.group_by(source_person_id=ev.src, target_person_id=ev.dst).aggregate(weight=ev.weight.sum(),
-                                                                                   events=ev.count())
+                           target_person_id=ev.dst).aggregate(weight=ev.weight.sum(), events=ev.count()).order_by(
+            "period", "source_person_id", "target_person_id")
+    return ev.group_by(source_person_id=ev.src, target_person_id=ev.dst).aggregate(
+        weight=ev.weight.sum(), events=ev.count()).order_by("source_person_id", "target_person_id")
 
 
 def pair_edges(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds: tuple[str, ...] | None = None,
@@ -85,15 +86,18 @@ def pair_edges(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds: tup
     the bucket of scope.granularity; undated acts are then left out).
     """
     expression = _pair_expression(scope.shape, bool(kinds), scope.granularity if by_period else None)
-    result = E.engine_of(con).frame(expression, acts_inputs(scope, kinds))
-    return result.sort(result.columns[:3] if by_period else result.columns[:2])
+    return E.engine_of(con).frame(expression, acts_inputs(scope, kinds))
 
 
 def scoped_people(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.DataFrame:
     """person_id, display_name, region, office, role of the scoped people (bots excluded)."""
-    sp = people_in_scope(scope.shape)
-    expression = sp.select("person_id", "display_name", "region", "office", "role")
-    return E.engine_of(con).frame(expression, scope.inputs()).sort("person_id")
+    return E.engine_of(con).frame(_people_expression(scope.shape), scope.inputs())
+
+
+@cache
+def _people_expression(shape: ScopeShape) -> ibis.Table:
+    sp = people_in_scope(shape)
+    return sp.select("person_id", "display_name", "region", "office", "role").order_by("person_id")
 
 
 def build_digraph(edges: pl.DataFrame, people: pl.DataFrame | None = None) -> nx.DiGraph:

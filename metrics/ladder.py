@@ -106,7 +106,7 @@ def ladder_expression(shape: ScopeShape) -> ibis.Table:
         else_="unaware")
     j = j.filter((j.first_action_day <= j.period_end) | eligible_expr(j, j.period_end))
     return j.select(person_id=j.person_id, name=j.display_name, region=j.region, office=j.office, role=j.role,
-                    stage=stage)
+                    stage=stage).order_by("person_id")
 
 
 def ladder_frame(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, regular_weeks: int, regular_window: int,
@@ -120,7 +120,7 @@ def ladder_frame(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, regular_
         window_start=scope.end - timedelta(days=7 * int(enthusiast_window) - 1), regular_window=int(regular_window),
         enthusiast_window=int(enthusiast_window), regular_weeks=int(regular_weeks), need_weeks=need_weeks,
         enthusiast_threads=int(enthusiast_threads), enthusiast_people=int(enthusiast_people))
-    return E.engine_of(con).frame(ladder_expression(scope.shape), {**scope.inputs(), **args}).sort("person_id")
+    return E.engine_of(con).frame(ladder_expression(scope.shape), {**scope.inputs(), **args})
 
 
 @metric("participation_ladder",
