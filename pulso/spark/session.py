@@ -5,7 +5,8 @@ spark``, the tests): ``local[2]``, 2 GB of driver memory, UTC for the session an
 the JVM, no UI, 4 shuffle partitions, no adaptive re-planning, Arrow transfers, a
 throw-away warehouse folder, and naive timestamps as ``TIMESTAMP_NTZ`` (Pulso
 stores naive UTC times). ``PULSO_SPARK_MASTER``, ``PULSO_SPARK_DRIVER_MEMORY``,
-``PULSO_SPARK_SHUFFLE_PARTITIONS`` and ``PULSO_SPARK_ADAPTIVE`` override them. Under ``spark-submit`` the submitted master and memory settings stand
+``PULSO_SPARK_SHUFFLE_PARTITIONS`` and ``PULSO_SPARK_ADAPTIVE`` override them.
+Under ``spark-submit`` the submitted master and memory settings stand
 (``PYSPARK_GATEWAY_PORT`` is set); ``remote`` (``sc://host:15002``) joins a
 Spark Connect server. The time-zone settings are applied in every case.
 """
