@@ -6,7 +6,7 @@ who is eligible and when; the chain of command), and declared with its meaning
 beside the canonical schema (``pulso/core/schema.py``, ``DERIVED_TABLES``;
 docs/data-model.md). Metrics read these tables; they never re-derive the rules.
 
-The definitions are Ibis expressions over the store's tables (``pulso.core.expr``),
+The definitions are Ibis expressions over the store's tables (``pulso.core.expr``, built once per process),
 so the same rules build the store on DuckDB at every publish (``build_derived``)
 and a Parquet lake on Apache Spark (``pulso lake build --engine spark``): both
 run ``build_all`` on their engine. Two tables are computed in Python from small
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 
 import duckdb
 import ibis
@@ -53,6 +54,7 @@ def role_ranks(settings: Settings) -> dict[str, pa.Table]:
                                          [{"role": r.name, "rank": r.rank} for r in settings.hierarchy.roles])}
 
 
+@cache
 def message_facts() -> ibis.Table:
     """A message is a **reply** when it answers another message or sits in another message's thread; every
     other message starts a thread. It **may be shown** when not deleted, not direct and not in a private group
@@ -87,6 +89,7 @@ def _events(rel: ibis.Table, person: ibis.Value, day: ibis.Value, **counts: ibis
                       **{name: counts.get(name, zero).cast("int64") for name in COUNTS})
 
 
+@cache
 def person_day_activity() -> ibis.Table:
     """An **action** is a visit, a thread started, a reply or a like given; a **contribution** is a thread
     started, a reply or a like given. A reaction without a time takes its message's day."""
@@ -116,6 +119,7 @@ def person_day_activity() -> ibis.Table:
     return E.conform(out, PERSON_DAY_ACTIVITY)
 
 
+@cache
 def person_week_activity() -> ibis.Table:
     """Every Monday-Sunday week in which a person acted."""
     a = T("person_day_activity")
@@ -124,6 +128,7 @@ def person_week_activity() -> ibis.Table:
                      PERSON_WEEK_ACTIVITY)
 
 
+@cache
 def person_facts() -> ibis.Table:
     """People with never-null organisation attributes, the rank of their role and their first and last days."""
     tz = T("tz_daily")
@@ -167,6 +172,7 @@ def manager_chain(engine: Engine) -> pa.Table:
                      "depth": pa.array(depths, pa.int32())})
 
 
+@cache
 def threads() -> ibis.Table:
     """A thread **counts** when its starter is not deleted and not direct; it is **answered** by the first
     non-deleted reply from someone else who is not a bot, at or after its start."""
@@ -207,6 +213,7 @@ def _acts(rel: ibis.Table, source, target, kind: str, weight, at, local, day, gr
         group_id=group, message_id=message, is_self=is_self)
 
 
+@cache
 def acts() -> ibis.Table:
     """Replies (replier -> author answered), mentions (author -> each person mentioned), likes (reactor ->
     author, the reaction's weight; the reactor is empty where the source only gives a count) and generic
@@ -264,6 +271,7 @@ assert list(DERIVED) == [t.name for t in DERIVED_TABLES], "build order must foll
 assert MANAGER_CHAIN.name in DERIVED
 
 
+@cache
 def utc_span() -> ibis.Table:
     """One row: the first and last UTC time of any timestamp a derived table converts to local time."""
     parts = []
@@ -274,6 +282,7 @@ def utc_span() -> ibis.Table:
     return u.aggregate(first=u.lo.min(), last=u.hi.max())
 
 
+@cache
 def outside_time_zone_table() -> ibis.Table:
     """One row per converted timestamp column: how many of its values fall outside ``tz_daily`` (they would get
     no offset, hence no local time)."""
@@ -289,6 +298,7 @@ def outside_time_zone_table() -> ibis.Table:
     return ibis.union(*parts, distinct=False)
 
 
+@cache
 def span_days() -> ibis.Table:
     """One row: the first and last local day with any dated fact (activity, acts or calendar events)."""
     a, x, c = T("person_day_activity"), T("acts"), T("campaign_events")
