@@ -125,9 +125,10 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
 
     for name, title, columns in (
             ("top_posts", "top_posts", ("created_local", "author", "group_name", "title", "likes", "replies")),
-            ("campaign_impact", "campaigns", None), ("activity_alerts", "alerts", None)):
+            ("campaign_impact", "campaigns", None),
+            ("activity_alerts", "alerts", ("level", "unit", "region", "kind", "reason", "since", "first_alert"))):
         parts.append(f"<h2>{html.escape(t(title, lang))}</h2>")
-        data = _get(frame, name, lang, label(name))
+        data = _get(frame, name, lang, label(name), **({"lang": lang} if name == "activity_alerts" else {}))
         if isinstance(data, str):
             parts.append(data)
         else:

@@ -12,6 +12,7 @@ from dashboard.i18n import fmt_date, t
 from dashboard.report import build_report
 
 TOP_POST_COLUMNS = ("created_local", "author", "group_name", "title", "excerpt", "likes", "replies")
+ALERT_COLUMNS = ("level", "unit", "region", "kind", "reason", "since", "first_alert")
 
 
 def series(name: str, lang: str, *columns: str) -> dict[str, str]:
@@ -51,7 +52,8 @@ def render() -> None:
         panel(ctx, "adoption_by", title=t("adoption_region", lang), by="region", show_table=False,
               chart=lambda f: charts.ranked_bars(f, "segment", "adoption", "", lang, t("adoption", lang), ratio=True))
     with right:
-        panel(ctx, "activity_alerts", empty_message=t("no_alerts", lang))
+        panel(ctx, "activity_alerts", empty_message=t("no_alerts", lang), lang=lang,
+              shape=lambda f: f.select([c for c in ALERT_COLUMNS if c in f.columns]))
 
     panel(ctx, "top_posts", shape=lambda f: f.select([c for c in TOP_POST_COLUMNS if c in f.columns]))
     st.caption(t("campaign_window", lang, start=fmt_date(window.start, lang), end=fmt_date(window.end, lang)))
