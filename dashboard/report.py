@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import datetime, UTC
+from functools import partial
 
 import polars as pl
 
@@ -128,7 +129,8 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
             ("campaign_impact", "campaigns", None),
             ("activity_alerts", "alerts", ("level", "unit", "region", "kind", "reason", "since", "first_alert"))):
         parts.append(f"<h2>{html.escape(t(title, lang))}</h2>")
-        data = _get(frame, name, lang, label(name), **({"lang": lang} if name == "activity_alerts" else {}))
+        source = partial(frame, lang=lang) if name == "activity_alerts" else frame  # its reasons in the language
+        data = _get(source, name, lang, label(name))
         if isinstance(data, str):
             parts.append(data)
         else:
