@@ -17,7 +17,7 @@ import polars as pl
 from metrics.columns import CREATED_LOCAL, GROUP_ID, GROUP_NAME, PERSON, PERSON_LIST, THREAD_ID, TITLE
 from metrics.parameters import days, limit
 from metrics.registry import Parameter, col, metric
-from pulso.core.scope import Scope, eligible
+from pulso.core.scope import Scope, eligible, not_left
 from pulso.core.sql import frame
 
 ANY_EVENTS = ("messages", "reactions", "visits")
@@ -56,10 +56,11 @@ def inactive_people(con: duckdb.DuckDBPyConnection, scope: Scope, days: int) -> 
         description={"es": "Contribuyentes regulares que callaron: prioridad de reactivación.",
                      "en": "Regular contributors who went silent: the reactivation priority."},
         definition={"es": "Aportó en al menos 3 semanas distintas de los 90 días previos a los últimos 30 días y no "
-                          "tuvo ninguna acción en los últimos 30 días (al cierre del periodo). Ordenado por "
-                          "aportaciones pasadas.",
+                          "tuvo ninguna acción en los últimos 30 días (al cierre del periodo); quien se fue (baja hasta "
+                          "el cierre) no aparece. Ordenado por aportaciones pasadas.",
                     "en": "Contributed in at least 3 distinct weeks of the 90 days before the last 30 days, and took "
-                          "no action in the last 30 days (at the period's end). Ranked by past contributions."},
+                          "no action in the last 30 days (at the period's end); people who left (a left day up to the "
+                          "period's end) are not listed. Ranked by past contributions."},
         columns=(*PERSON_LIST, col("past_contributions", "int", "Aportes previos", "Past contributions", "count"),
                  col("past_weeks", "int", "Semanas activas previas", "Past active weeks", "count")),
         requires=("people",), requires_any=("messages", "reactions"), group="community",
@@ -83,10 +84,10 @@ def dormant_people(con: duckdb.DuckDBPyConnection, scope: Scope, silent_days: in
         recent AS (SELECT DISTINCT person_id FROM person_day_activity WHERE day BETWEEN ? AND ? AND acted)
         SELECT {PERSON_COLUMNS}, past.past_contributions, past.past_weeks
         FROM sp JOIN past ON past.person_id = sp.person_id {MANAGER_AND_LAST}
-        WHERE past.past_weeks >= ? AND sp.person_id NOT IN (SELECT person_id FROM recent)
+        WHERE past.past_weeks >= ? AND sp.person_id NOT IN (SELECT person_id FROM recent) AND {not_left('sp')}
         ORDER BY past.past_contributions DESC, sp.person_id
     """, params + [scope.end, first_silent, first_silent, first_silent, int(history_days), first_silent, scope.end,
-                   int(min_weeks)])
+                   int(min_weeks), scope.end])
 
 
 @metric("incomplete_profiles",
@@ -107,7 +108,7 @@ def incomplete_profiles(con: duckdb.DuckDBPyConnection, scope: Scope, threshold:
         WITH {sp}, {LAST}
         SELECT {PERSON_COLUMNS}, sp.profile_completeness
         FROM sp {MANAGER_AND_LAST}
-        WHERE sp.profile_completeness < ? AND (sp.left_day IS NULL OR sp.left_day > ?)
+        WHERE sp.profile_completeness < ? AND {not_left('sp')}
         ORDER BY sp.profile_completeness, sp.person_id
     """, params + [scope.end, float(threshold), scope.end])
 
@@ -155,33 +156,40 @@ def champions(con: duckdb.DuckDBPyConnection, scope: Scope, top: int, min_people
 
 @metric("unanswered_threads",
         label={"es": "Hilos sin respuesta", "en": "Unanswered threads"},
-        description={"es": "Hilos que nadie más que su autor ha respondido tras N horas; los más antiguos primero.",
-                     "en": "Threads nobody but their author has replied to after N hours; oldest first."},
-        definition={"es": "Hilos iniciados en el periodo que cuentan y pueden mostrarse (no borrados, no privados ni de "
-                          "grupos privados), sin respuesta de otra persona antes del cierre del periodo (medianoche local "
-                          "siguiente al último día) y con al menos N horas de antigüedad a ese cierre.",
-                    "en": "Threads started in the period that count and may be shown (not deleted, not private nor in "
-                          "private groups), with no reply from anyone else before the period's end (the local "
-                          "midnight after its last day), at least N hours old at that end."},
+        description={"es": "Todo hilo que sigue sin respuesta de otra persona al cierre del periodo, con su antigüedad; "
+                           "los más antiguos primero.",
+                     "en": "Every thread still without a reply from someone else at the period's end, with its age; "
+                           "oldest first."},
+        definition={"es": "Hilos iniciados hasta el cierre del periodo (también antes de él) que cuentan y pueden "
+                          "mostrarse (no borrados, no privados ni de grupos privados), sin respuesta de otra persona "
+                          "antes del cierre (la medianoche local siguiente a su último día) y con al menos N horas de "
+                          "antigüedad a ese cierre. Antigüedad en horas y días; «del periodo» dice si empezó en él.",
+                    "en": "Threads started up to the period's end (before it too) that count and may be shown (not "
+                          "deleted, not private nor in private groups), with no reply from anyone else before that end "
+                          "(the local midnight after its last day), at least N hours old at that end. Age in hours and "
+                          "days; \"in period\" says whether it started in the period."},
         columns=(THREAD_ID, GROUP_ID, GROUP_NAME, TITLE, col("author_id", "str", "Autor (ID)", "Author (ID)", "id"),
-                 *PERSON[1:], CREATED_LOCAL, col("hours_open", "float", "Horas abierto", "Hours open", "hours")),
+                 *PERSON[1:], CREATED_LOCAL, col("hours_open", "float", "Horas abierto", "Hours open", "hours"),
+                 col("days_open", "float", "Días abierto", "Days open", "number"),
+                 col("in_period", "bool", "Del periodo", "In period", "bool")),
         requires=("people", "messages"), group="community",
         parameters=(Parameter("hours", {"es": "Horas sin respuesta.", "en": "Hours without a reply."}, kind="float",
                               setting="unanswered_hours", minimum=0, maximum=87_840),))
 def unanswered_threads(con: duckdb.DuckDBPyConnection, scope: Scope, hours: float) -> pl.DataFrame:
-    """Authors are the scope's people; the group filter applies to the thread's group."""
+    """Authors are the scope's people; the group filter applies to the thread's group. Every thread still open at
+    the period's end, whenever it started (the period only sets that end)."""
     sp, params = scope.people_cte()
-    period, period_params = scope.period("t.day")
     group_condition, group_params = scope.group_condition("t.group_id")
     return frame(con, f"""
-        WITH {sp}
+        WITH {sp}, open AS (
+            SELECT t.*, epoch((?::DATE + 1)::TIMESTAMP - t.created_local) / 3600.0 AS age FROM threads t
+            WHERE t.counts AND t.may_show AND t.day <= ? AND {group_condition}
+              AND (t.first_reply_local IS NULL OR t.first_reply_local >= (?::DATE + 1)::TIMESTAMP))
         SELECT t.thread_id, t.group_id, g.name AS group_name, m.title, t.author_id, sp.display_name AS name,
-               sp.region, sp.office, sp.role, t.created_local,
-               round(epoch((?::DATE + 1)::TIMESTAMP - t.created_local) / 3600.0, 1) AS hours_open
-        FROM threads t JOIN sp ON sp.person_id = t.author_id JOIN messages m ON m.message_id = t.thread_id
+               sp.region, sp.office, sp.role, t.created_local, round(t.age, 1) AS hours_open,
+               round(t.age / 24.0, 1) AS days_open, t.day >= ? AS in_period
+        FROM open t JOIN sp ON sp.person_id = t.author_id JOIN messages m ON m.message_id = t.thread_id
         LEFT JOIN groups g ON g.group_id = t.group_id
-        WHERE t.counts AND t.may_show AND {period} AND {group_condition}
-          AND (t.first_reply_local IS NULL OR t.first_reply_local >= (?::DATE + 1)::TIMESTAMP)
-          AND epoch((?::DATE + 1)::TIMESTAMP - t.created_local) >= ? * 3600
+        WHERE t.age >= ?
         ORDER BY t.created_local, t.thread_id
-    """, params + [scope.end] + period_params + group_params + [scope.end, scope.end, float(hours)])
+    """, params + [scope.end, scope.end] + group_params + [scope.end, scope.start, float(hours)])

@@ -99,3 +99,41 @@ def test_unanswered_threads(make_store):
     assert frame["hours_open"].to_list() == [158.0, 134.0]
     assert compute(con, "unanswered_threads", WEEK, hours=24)["thread_id"].to_list() == ["t1", "t2", "t4"]
     con.close()
+
+
+def test_unanswered_threads_are_every_thread_open_at_the_end_whenever_it_started(make_store):
+    def msg(mid, who, when, thread=None):
+        row = {"message_id": mid, "thread_id": thread or mid, "author_id": who, "created_at": when}
+        return {**row, "replied_to_id": thread} if thread else row
+    messages = [
+        msg("t1", "a", "2026-03-02 16:00:00"),                      # in the week, open: 158 h at 03-09 00:00 local
+        msg("t8", "a", "2026-02-20 16:00:00"),                      # before the week, still open: 398 h = 16.6 days
+        msg("t9", "b", "2026-02-25 16:00:00"),
+        msg("t9r", "c", "2026-03-03 16:00:00", thread="t9"),       # answered before the end: not listed
+        msg("t10", "c", "2026-02-26 16:00:00"),
+        msg("t10r", "a", "2026-03-10 16:00:00", thread="t10"),     # answered after the end: open at the end, 254 h
+        msg("t11", "b", "2026-03-12 16:00:00"),                     # after the period: not yet started
+    ]
+    people = [{"person_id": p, "display_name": p.upper()} for p in "abc"]
+    con = connect_read_only(make_store({"people": people, "messages": messages}))
+    frame = compute(con, "unanswered_threads", WEEK)
+    assert frame.select("thread_id", "hours_open", "days_open", "in_period").rows() == [
+        ("t8", 398.0, 16.6, False), ("t10", 254.0, 10.6, False), ("t1", 158.0, 6.6, True)]
+    con.close()
+
+
+def test_people_who_left_are_not_dormant(make_store):
+    def thread(mid, who, when):
+        return {"message_id": mid, "thread_id": mid, "author_id": who, "created_at": when}
+    # r and g both contributed in 3 distinct weeks of the history, then went silent; g left on 06-10
+    messages = [thread(f"{p}{i}", p, day) for p in "rg"
+                for i, day in enumerate(("2026-03-10 18:00:00", "2026-04-10 18:00:00", "2026-05-10 18:00:00"))]
+    people = [{"person_id": "r", "display_name": "R"}, {"person_id": "v", "display_name": "V"},
+              {"person_id": "g", "display_name": "G", "left_at": "2026-06-10 18:00:00"}]
+    visits = [{"visit_id": "v1", "person_id": "v", "started_at": "2026-06-30 18:00:00"}]  # the data run to 06-30
+    con = connect_read_only(make_store({"people": people, "messages": messages, "visits": visits}))
+    assert compute(con, "dormant_people", Scope(date(2026, 6, 1), date(2026, 6, 30)))["person_id"].to_list() == ["r"]
+    # before g left (period ending 06-09), both are dormant
+    assert compute(con, "dormant_people", Scope(date(2026, 6, 3), date(2026, 6, 9)))["person_id"].to_list() == [
+        "g", "r"]
+    con.close()
