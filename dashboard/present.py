@@ -28,6 +28,8 @@ CODES: dict[str, tuple[str, str]] = {
     "actives": ("Personas activas", "Active people"), "messages": ("Mensajes", "Messages"),
     "office": ("Oficina", "Office"), "region": ("Región", "Region"), "person": ("Persona", "Person"),
     "role": ("Grupo por puesto", "Role group"), "silent": ("Silencio", "Silence"), "drop": ("Caída", "Drop"),
+    "eligible": ("Todas las personas elegibles", "All eligible people"),
+    "contributors": ("Solo quienes aportan", "Contributors only"),
     "reply": ("Respuesta", "Reply"), "mention": ("Mención", "Mention"), "like": ("Me gusta", "Like"),
     "email": ("Correo", "E-mail"), "meeting": ("Reunión", "Meeting"), "cowork": ("Trabajo conjunto", "Co-work"),
     "people": ("Personas", "People"), "groups": ("Grupos", "Groups"), "memberships": ("Membresías", "Memberships"),

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.common import current, fetch, help_text, panel
 from dashboard.i18n import fmt_number, fmt_percent, t
+from dashboard.present import code_label
 
 
 def render() -> None:
@@ -41,8 +42,9 @@ def render() -> None:
     with right:
         st.subheader(t("inequality", lang), help=help_text("participation_inequality", lang))
         inequality = fetch(ctx, "participation_inequality")
-        if inequality is not None:
-            row = inequality.row(0, named=True)
+        for row in inequality.iter_rows(named=True) if inequality is not None else ():
+            # one row over all eligible people, one over contributors only: each says which
+            st.caption(f"{code_label(row['population'], lang)} ({fmt_number(row['people'], lang)})")
             a, b, c = st.columns(3)
             a.metric("Gini", fmt_number(row.get("gini"), lang, 2), border=True)
             b.metric("Top 1 %", fmt_percent(row.get("top1_share"), lang), border=True)
