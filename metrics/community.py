@@ -17,7 +17,8 @@ import polars as pl
 from metrics.columns import CREATED_LOCAL, GROUP_ID, GROUP_NAME, PERSON, PERSON_LIST, THREAD_ID, TITLE
 from metrics.parameters import days, limit
 from metrics.registry import Parameter, col, metric
-from pulso.core.scope import Scope, eligible, not_left
+from pulso.core.errors import ParameterError
+from pulso.core.scope import UNASSIGNED, Scope, eligible, not_left
 from pulso.core.sql import frame
 
 ANY_EVENTS = ("messages", "reactions", "visits")
@@ -113,45 +114,88 @@ def incomplete_profiles(con: duckdb.DuckDBPyConnection, scope: Scope, threshold:
     """, params + [scope.end, float(threshold), scope.end])
 
 
+def weight(name: str, setting: str, es: str, en: str) -> Parameter:
+    return Parameter(name, {"es": es, "en": en}, kind="float", setting=setting, minimum=0, maximum=1000)
+
+
+CHAMPION_PARTS = ("people_answered", "replies_received", "offices_reached")
+
+
 @metric("champions",
         label={"es": "Campeones", "en": "Champions"},
-        description={"es": "Quienes reciben respuestas y reacciones de más personas distintas y llegan a más oficinas.",
-                     "en": "Who gets replies and reactions from the most distinct people, reaching most offices."},
-        definition={"es": "En el periodo: personas distintas (no bots, no uno mismo) que respondieron o reaccionaron a sus "
-                          "mensajes; alcance = oficinas y regiones distintas de esas personas. Ordenado por personas "
-                          "distintas, luego oficinas, luego regiones (no por volumen).",
-                    "en": "In the period: distinct people (not bots, not oneself) who replied or reacted to their "
-                          "messages; reach = distinct offices and regions of those people. Ranked by distinct people, "
-                          "then offices, then regions (not by volume)."},
-        columns=(*PERSON_LIST, col("distinct_people", "int", "Personas distintas", "Distinct people", "count"),
-                 col("offices_reached", "int", "Oficinas alcanzadas", "Offices reached", "count"),
-                 col("regions_reached", "int", "Regiones alcanzadas", "Regions reached", "count"),
+        description={"es": "Quienes más ayudan y más conversación generan, con la puntuación desglosada en sus partes.",
+                     "en": "Who helps most and sparks most conversation, with the score broken into its parts."},
+        definition={"es": "En el periodo, tres partes: personas distintas a las que respondió; respuestas recibidas de "
+                          "otras personas; oficinas distintas (además de la suya) de las personas a las que respondió o "
+                          "que le respondieron o reaccionaron. Puntuación = media ponderada de las tres partes, cada una "
+                          "dividida entre el mayor valor de la lista (0 a 1); los pesos son de la configuración "
+                          "(iguales por omisión). Se listan quienes intercambiaron con al menos N personas distintas "
+                          "(a las que respondió o que le respondieron o reaccionaron). Sin bots ni uno mismo.",
+                    "en": "In the period, three parts: distinct people they replied to; replies received from others; "
+                          "distinct offices (besides their own) of the people they replied to or who replied or reacted "
+                          "to them. Score = weighted mean of the three parts, each divided by the largest value in the "
+                          "list (0 to 1); the weights are settings (equal by default). Listed when they exchanged with "
+                          "at least N distinct people (replied to, or who replied or reacted to them). No bots, not "
+                          "oneself."},
+        columns=(*PERSON_LIST, col("score", "float", "Puntuación", "Score", "score"),
+                 col("people_answered", "int", "Personas a las que respondió", "People answered", "count"),
                  col("replies_received", "int", "Respuestas recibidas", "Replies received", "count"),
+                 col("offices_reached", "int", "Otras oficinas alcanzadas", "Other offices reached", "count"),
+                 col("people_reached", "int", "Personas con intercambio", "People exchanged with", "count"),
                  col("reactions_received", "int", "Reacciones recibidas", "Reactions received", "count")),
         requires=("people", "messages"), group="community",
         parameters=(limit("top", 50, "Cuántos listar.", "How many to list."),
-                    Parameter("min_people", {"es": "Mínimo de personas distintas.", "en": "Minimum distinct people."},
-                              kind="int", setting="champion_min_people", minimum=1, maximum=100_000)))
-def champions(con: duckdb.DuckDBPyConnection, scope: Scope, top: int, min_people: int) -> pl.DataFrame:
+                    Parameter("min_people", {"es": "Mínimo de personas distintas con intercambio.",
+                                             "en": "Minimum distinct people exchanged with."},
+                              kind="int", setting="champion_min_people", minimum=1, maximum=100_000),
+                    weight("weight_answered", "champion_weight_answered", "Peso de las personas a las que respondió.",
+                           "Weight of the people answered."),
+                    weight("weight_replies", "champion_weight_replies", "Peso de las respuestas recibidas.",
+                           "Weight of the replies received."),
+                    weight("weight_offices", "champion_weight_offices", "Peso de las otras oficinas alcanzadas.",
+                           "Weight of the other offices reached.")))
+def champions(con: duckdb.DuckDBPyConnection, scope: Scope, top: int, min_people: int, weight_answered: float,
+              weight_replies: float, weight_offices: float) -> pl.DataFrame:
+    """Score = sum_i w_i x part_i / max(part_i over the people listed) / sum_i w_i; ranked by score, then people
+    exchanged with, then id. Offices: '(unassigned)' (no directory entry) never counts as an office reached."""
+    weights = (float(weight_answered), float(weight_replies), float(weight_offices))
+    if sum(weights) <= 0:
+        raise ParameterError("champions: at least one weight (weight_answered, weight_replies, weight_offices) "
+                             "must be above 0")
     sp, params = scope.people_cte()
     period, period_params = scope.period("x.day")
-    return frame(con, f"""
+    found = frame(con, f"""
         WITH {sp}, {LAST},
-        got AS (SELECT x.target_person_id AS person_id, x.source_person_id AS other, x.kind, o.office, o.region
-                FROM acts x JOIN person_facts o ON o.person_id = x.source_person_id AND NOT o.is_bot
-                WHERE x.kind IN ('reply', 'like') AND NOT x.is_self AND {period}),
-        agg AS (SELECT person_id, count(DISTINCT other) AS distinct_people, count(DISTINCT office) AS offices_reached,
-                       count(DISTINCT region) AS regions_reached,
-                       count(*) FILTER (WHERE kind = 'reply') AS replies_received,
-                       count(*) FILTER (WHERE kind = 'like') AS reactions_received
-                FROM got GROUP BY person_id)
-        SELECT {PERSON_COLUMNS}, agg.distinct_people, agg.offices_reached, agg.regions_reached,
-               agg.replies_received, agg.reactions_received
+        ex AS (  -- every exchange, seen from the person it counts for
+            SELECT x.source_person_id AS person_id, x.target_person_id AS other, 'answered' AS part
+            FROM acts x WHERE x.kind = 'reply' AND NOT x.is_self AND {period}
+            UNION ALL
+            SELECT x.target_person_id, x.source_person_id, CASE x.kind WHEN 'reply' THEN 'reply' ELSE 'like' END
+            FROM acts x WHERE x.kind IN ('reply', 'like') AND NOT x.is_self AND {period}),
+        agg AS (
+            SELECT ex.person_id, count(DISTINCT ex.other) FILTER (WHERE part = 'answered') AS people_answered,
+                   count(*) FILTER (WHERE part = 'reply') AS replies_received,
+                   count(DISTINCT o.office) FILTER (WHERE o.office <> me.office AND o.office <> ?) AS offices_reached,
+                   count(DISTINCT ex.other) AS people_reached,
+                   count(*) FILTER (WHERE part = 'like') AS reactions_received
+            FROM ex JOIN person_facts o ON o.person_id = ex.other AND NOT o.is_bot
+            JOIN person_facts me ON me.person_id = ex.person_id
+            GROUP BY ex.person_id)
+        SELECT {PERSON_COLUMNS}, agg.people_answered, agg.replies_received, agg.offices_reached,
+               agg.people_reached, agg.reactions_received
         FROM sp JOIN agg ON agg.person_id = sp.person_id {MANAGER_AND_LAST}
-        WHERE agg.distinct_people >= ?
-        ORDER BY agg.distinct_people DESC, agg.offices_reached DESC, agg.regions_reached DESC, sp.person_id
-        LIMIT ?
-    """, params + [scope.end] + period_params + [int(min_people), int(top)])
+        WHERE agg.people_reached >= ?
+    """, params + [scope.end] + period_params * 2 + [UNASSIGNED, int(min_people)])
+    score = pl.lit(0.0)
+    for part, w in zip(CHAMPION_PARTS, weights):
+        top_value = found[part].max() if found.height else None
+        if w and top_value:
+            score = score + w * pl.col(part) / top_value
+    return (found.with_columns((score / sum(weights)).round(4).alias("score"))
+            .sort(["score", "people_reached", "person_id"], descending=[True, True, False]).head(int(top))
+            .select([c.name for c in (*PERSON_LIST,)] + ["score", *CHAMPION_PARTS, "people_reached",
+                                                           "reactions_received"])
+            .with_columns([pl.col(c).cast(pl.Int64) for c in (*CHAMPION_PARTS, "people_reached", "reactions_received")]))
 
 
 @metric("unanswered_threads",

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from metrics.registry import compute
+from pulso.core.errors import ParameterError
 from pulso.core.scope import Scope
 from metrics.store import connect_read_only
 from tests.metrics.activity_fixture import DIRECTORY, TABLES
@@ -39,14 +40,45 @@ def test_incomplete_profiles(con):
     assert frame["region"].to_list() == ["Norte", "(unassigned)"]
 
 
-def test_champions_rank_by_distinct_people_and_reach(con):
+def test_champions_on_the_small_organisation(con):
     frame = compute(con, "champions", WEEK)
-    # c: reply from u (unassigned) and like from b (N1); a's reply from b falls the next local day
+    # c: a reply from u (unassigned: no office counted) and a like from b (N1); a's reply from b falls the next
+    # local day. Parts: answered 0, replies 1, other offices 1 (N1); the only one listed, so each part's largest
+    # value is c's own: score = (0 + 1 + 1) / 3
     assert frame["person_id"].to_list() == ["c"]
     row = frame.row(0, named=True)
-    assert (row["distinct_people"], row["offices_reached"], row["regions_reached"],
-            row["replies_received"], row["reactions_received"]) == (2, 2, 2, 1, 1)
+    assert (row["people_answered"], row["replies_received"], row["offices_reached"], row["people_reached"],
+            row["reactions_received"], row["score"]) == (0, 1, 1, 2, 1, 0.6667)
     assert compute(con, "champions", WEEK, min_people=3).is_empty()
+
+
+def test_champions_score_is_its_parts_weighted(make_store):
+    def msg(mid, who, when, thread=None):
+        row = {"message_id": mid, "thread_id": thread or mid, "author_id": who, "created_at": when}
+        return {**row, "replied_to_id": thread} if thread else row
+    # p (O1) answers q (O2) and r (O3); q answers p twice; r likes p
+    messages = [msg("tq", "q", "2026-03-02 16:00:00"), msg("tr", "r", "2026-03-02 17:00:00"),
+                msg("tp", "p", "2026-03-02 18:00:00"),
+                msg("a1", "p", "2026-03-03 16:00:00", "tq"), msg("a2", "p", "2026-03-03 17:00:00", "tr"),
+                msg("a3", "q", "2026-03-04 16:00:00", "tp"), msg("a4", "q", "2026-03-04 17:00:00", "tp")]
+    reactions = [{"reaction_id": "l1", "message_id": "tp", "person_id": "r", "kind": "like",
+                  "created_at": "2026-03-05 16:00:00"}]
+    directory = [{"id": p, "email": f"{p}@x.mx", "name": p.upper(), "region": "Sur", "office": office, "role": "staff",
+                  "manager": ""} for p, office in (("p", "O1"), ("q", "O2"), ("r", "O3"))]
+    con = connect_read_only(make_store({"people": [{"person_id": p, "email": f"{p}@x.mx"} for p in "pqr"],
+                                        "messages": messages, "reactions": reactions}, directory))
+    frame = compute(con, "champions", WEEK, min_people=1)
+    parts = frame.select("person_id", "people_answered", "replies_received", "offices_reached", "people_reached")
+    assert parts.rows() == [("p", 2, 2, 2, 2), ("q", 1, 1, 1, 1), ("r", 0, 1, 1, 1)]
+    # each part over its largest value (2, 2, 2), equal weights: p (1+1+1)/3, q (.5+.5+.5)/3, r (0+.5+.5)/3
+    assert frame["score"].to_list() == [1.0, 0.5, 0.3333]
+    weighted = compute(con, "champions", WEEK, min_people=1, weight_answered=2, weight_replies=0, weight_offices=1)
+    assert weighted["score"].to_list() == [1.0, 0.5, 0.1667]  # r: (2*0 + 0 + 1*.5) / 3
+    only_replies = compute(con, "champions", WEEK, min_people=1, weight_answered=0, weight_offices=0)
+    assert only_replies.select("person_id", "score").rows() == [("p", 1.0), ("q", 0.5), ("r", 0.5)]
+    with pytest.raises(ParameterError, match="at least one weight"):
+        compute(con, "champions", WEEK, weight_answered=0, weight_replies=0, weight_offices=0)
+    con.close()
 
 
 def test_dormant_people(make_store):
