@@ -127,7 +127,7 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
     for name, title, columns in (
             ("top_posts", "top_posts", ("created_local", "author", "group_name", "title", "likes", "replies")),
             ("campaign_impact", "campaigns", None),
-            ("activity_alerts", "alerts", ("level", "unit", "region", "kind", "reason", "since", "first_alert"))):
+            ("activity_alerts", "alerts", ("level", "unit", "region", "kind", "reason", "first_alert"))):
         parts.append(f"<h2>{html.escape(t(title, lang))}</h2>")
         source = partial(frame, lang=lang) if name == "activity_alerts" else frame  # its reasons in the language
         data = _get(source, name, lang, label(name))

@@ -397,19 +397,17 @@ CHI2_1_MEDIAN = 0.454936
 
 
 def chance_text(p: float, lang: str) -> str:
-    """A p-value as odds a person reads: '1 en 12 000' / '1 in 12,000'."""
+    """A p-value as odds a person reads: '1 en 12,000' / '1 in 12,000'."""
     if p < 1e-6:
         return "menos de 1 en un millón" if lang == "es" else "less than 1 in a million"
     odds = 1.0 / p
     digits = max(0, len(str(int(odds))) - 2)
     rounded = int(round(odds, -digits))
-    text = f"{rounded:,}".replace(",", " " if lang == "es" else ",")
-    return f"1 en {text}" if lang == "es" else f"1 in {text}"
+    return f"1 en {rounded:,}" if lang == "es" else f"1 in {rounded:,}"  # es-MX groups with commas too
 
 
 def _number(value: float, lang: str) -> str:
-    text = f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
-    return text.replace(",", " ") if lang == "es" else text
+    return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
 
 
 def _plural(n: int, singular: str, plural: str) -> str:
@@ -417,30 +415,27 @@ def _plural(n: int, singular: str, plural: str) -> str:
 
 
 def reason(row: dict, lang: str, holiday_weeks: int) -> str:
-    """Why the unit is alerted, in words (``lang``: es or en)."""
+    """Why the unit is alerted, in words (``lang``: es or en), the essentials first."""
     weeks, since, people = row["weeks"], row["since"].isoformat(), row["people"]
     usual, expected = _number(row["usual_per_week"], lang), _number(row["expected"], lang)
     chance = chance_text(row["p_value"], lang)
     if lang == "es":
-        skipped = f"; sin contar {_plural(holiday_weeks, 'semana', 'semanas')} con días inhábiles" if holiday_weeks else ""
+        skipped = f" Sin contar {_plural(holiday_weeks, 'semana', 'semanas')} con días inhábiles." if holiday_weeks else ""
         who = _plural(people, "persona", "personas")
         if row["kind"] == "silent":
-            return (f"Sin ninguna actividad desde el {since} ({_plural(weeks, 'semana completa', 'semanas completas')}"
-                    f"{skipped}): lo habitual eran {usual} días activos por semana ({who}) y, al ritmo de toda la "
-                    f"organización, en ese tiempo se esperaban {expected}. Tanto silencio tendría una probabilidad de "
-                    f"{chance} si nada hubiera cambiado.")
-        return (f"Actividad {abs(row['change_pct']):.0f} % por debajo de lo esperado en "
-                f"{'la semana' if weeks == 1 else f'las {weeks} semanas'} desde el {since}{skipped}: "
-                f"{row['active_days']} días activos cuando, al ritmo de toda la organización, se esperaban "
-                f"{expected} (lo habitual eran {usual} por semana, {who}). Una caída así "
-                f"tendría una probabilidad de {chance} si nada hubiera cambiado.")
-    skipped = f"; not counting {_plural(holiday_weeks, 'week', 'weeks')} with holidays" if holiday_weeks else ""
+            return (f"Sin actividad desde el {since} ({_plural(weeks, 'semana completa', 'semanas completas')}). "
+                    f"Lo habitual: {usual} días activos por semana ({who}); al ritmo de la organización se esperaban "
+                    f"{expected}. Probabilidad por azar: {chance}.{skipped}")
+        return (f"Actividad {abs(row['change_pct']):.0f} % por debajo de lo esperado desde el {since} "
+                f"({_plural(weeks, 'semana', 'semanas')}): {row['active_days']} días activos frente a {expected} "
+                f"esperados al ritmo de la organización. Lo habitual: {usual} por semana ({who}). Probabilidad por "
+                f"azar: {chance}.{skipped}")
+    skipped = f" Not counting {_plural(holiday_weeks, 'week', 'weeks')} with holidays." if holiday_weeks else ""
     who = _plural(people, "person", "people")
     if row["kind"] == "silent":
-        return (f"No activity at all since {since} ({_plural(weeks, 'full week', 'full weeks')}{skipped}): usually "
-                f"{usual} active days a week ({who}), and at the whole organisation's pace {expected} were expected in "
-                f"that time. That much silence would have a chance of {chance} if nothing had changed.")
-    return (f"Activity {abs(row['change_pct']):.0f}% below what was expected in "
-            f"{'the week' if weeks == 1 else f'the {weeks} weeks'} since {since}{skipped}: {row['active_days']} active "
-            f"days where, at the whole organisation's pace, {expected} were expected (usually {usual} a week, {who}). "
-            f"A drop like this would have a chance of {chance} if nothing had changed.")
+        return (f"No activity since {since} ({_plural(weeks, 'full week', 'full weeks')}). Usually {usual} active "
+                f"days a week ({who}); at the organisation's pace {expected} were expected. Chance by accident: "
+                f"{chance}.{skipped}")
+    return (f"Activity {abs(row['change_pct']):.0f}% below what was expected since {since} "
+            f"({_plural(weeks, 'week', 'weeks')}): {row['active_days']} active days against {expected} expected at "
+            f"the organisation's pace. Usually {usual} a week ({who}). Chance by accident: {chance}.{skipped}")

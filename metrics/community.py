@@ -138,9 +138,9 @@ CHAMPION_PARTS = ("people_answered", "replies_received", "offices_reached")
                           "at least N distinct people (replied to, or who replied or reacted to them). No bots, not "
                           "oneself."},
         columns=(*PERSON_LIST, col("score", "float", "Puntuación", "Score", "score"),
-                 col("people_answered", "int", "Personas a las que respondió", "People answered", "count"),
+                 col("people_answered", "int", "Personas respondidas", "People answered", "count"),
                  col("replies_received", "int", "Respuestas recibidas", "Replies received", "count"),
-                 col("offices_reached", "int", "Otras oficinas alcanzadas", "Other offices reached", "count"),
+                 col("offices_reached", "int", "Otras oficinas", "Other offices", "count"),
                  col("people_reached", "int", "Personas con intercambio", "People exchanged with", "count"),
                  col("reactions_received", "int", "Reacciones recibidas", "Reactions received", "count")),
         requires=("people", "messages"), group="community",

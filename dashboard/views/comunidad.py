@@ -38,7 +38,9 @@ def render() -> None:
 
     left, right = st.columns(2)
     with left:
-        panel(ctx, "champions", csv="champions")
+        # the score next to its parts (the CSV keeps every column)
+        panel(ctx, "champions", csv="champions", shape=lambda f: f.select(
+            "name", "score", "people_answered", "replies_received", "offices_reached"))
     with right:
         st.subheader(t("inequality", lang), help=help_text("participation_inequality", lang))
         inequality = fetch(ctx, "participation_inequality")

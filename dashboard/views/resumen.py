@@ -12,7 +12,7 @@ from dashboard.i18n import fmt_date, t
 from dashboard.report import build_report
 
 TOP_POST_COLUMNS = ("created_local", "author", "group_name", "title", "excerpt", "likes", "replies")
-ALERT_COLUMNS = ("level", "unit", "region", "kind", "reason", "since", "first_alert")
+ALERT_COLUMNS = ("level", "unit", "region", "kind", "reason", "first_alert")
 
 
 def series(name: str, lang: str, *columns: str) -> dict[str, str]:
@@ -47,13 +47,11 @@ def render() -> None:
               chart=lambda f: charts.lines(f, "day", series("daily_actives", lang, "dau", "wau", "mau"), "", lang,
                                            t("people", lang), fetch_silent(ctx, "campaign_calendar")))
 
-    left, right = st.columns(2)
-    with left:
-        panel(ctx, "adoption_by", title=t("adoption_region", lang), by="region", show_table=False,
-              chart=lambda f: charts.ranked_bars(f, "segment", "adoption", "", lang, t("adoption", lang), ratio=True))
-    with right:
-        panel(ctx, "activity_alerts", empty_message=t("no_alerts", lang), lang=lang,
-              shape=lambda f: f.select([c for c in ALERT_COLUMNS if c in f.columns]))
+    panel(ctx, "adoption_by", title=t("adoption_region", lang), by="region", show_table=False,
+          chart=lambda f: charts.ranked_bars(f, "segment", "adoption", "", lang, t("adoption", lang), ratio=True))
+    # full width: each alert's reason is a sentence
+    panel(ctx, "activity_alerts", empty_message=t("no_alerts", lang), lang=lang,
+          shape=lambda f: f.select([c for c in ALERT_COLUMNS if c in f.columns]))
 
     panel(ctx, "top_posts", shape=lambda f: f.select([c for c in TOP_POST_COLUMNS if c in f.columns]))
     st.caption(t("campaign_window", lang, start=fmt_date(window.start, lang), end=fmt_date(window.end, lang)))

@@ -84,15 +84,13 @@ def test_a_silent_office_is_caught_with_its_reason(con):
     assert row["change_pct"] == -100.0
     assert row["p_value"] == pytest.approx((20 / 30) ** 24)
     assert row["reason"] == (
-        "Sin ninguna actividad desde el 2026-04-10 (2 semanas completas): lo habitual eran 6.0 días activos por "
-        "semana (2 personas) y, al ritmo de toda la organización, en ese tiempo se esperaban 12. Tanto silencio "
-        "tendría una probabilidad de 1 en 17 000 si nada hubiera cambiado.")
+        "Sin actividad desde el 2026-04-10 (2 semanas completas). Lo habitual: 6.0 días activos por semana "
+        "(2 personas); al ritmo de la organización se esperaban 12. Probabilidad por azar: 1 en 17,000.")
     english = compute(con, "activity_alerts", Scope(MONDAYS[7], MONDAYS[7] + timedelta(days=6)), lang="en",
                       **PARAMS).row(0, named=True)
     assert english["reason"] == (
-        "No activity at all since 2026-04-10 (2 full weeks): usually 6.0 active days a week (2 people), and at the "
-        "whole organisation's pace 12 were expected in that time. That much silence would have a chance of 1 in "
-        "17,000 if nothing had changed.")
+        "No activity since 2026-04-10 (2 full weeks). Usually 6.0 active days a week (2 people); at the "
+        "organisation's pace 12 were expected. Chance by accident: 1 in 17,000.")
 
 
 def test_one_silent_week_is_not_enough_here_and_holy_week_is_never_judged(con):
@@ -188,6 +186,6 @@ def test_dispersion_is_one_for_poisson_like_counts_and_larger_for_bursty_ones():
 
 
 def test_chance_in_words():
-    assert chance_text(1 / 17_000, "es") == "1 en 17 000" and chance_text(5.94e-5, "en") == "1 in 17,000"
+    assert chance_text(1 / 17_000, "es") == "1 en 17,000" and chance_text(5.94e-5, "en") == "1 in 17,000"
     assert chance_text(1e-9, "en") == "less than 1 in a million"
     assert chance_text(0.004722, "es") == "1 en 210"
