@@ -207,50 +207,56 @@ def unit_weeks(con: duckdb.DuckDBPyConnection, scope: Scope, first_week: date, l
     """(counts, org_daily). counts: level ('org' for the whole organisation, office, region, role), unit, region,
     week_start, people, member_days, active_days, last_day (the last day with an action in the week) for every
     unit of the scope's directory people and every week first..last; org_daily: the organisation's active days
-    on each day of those weeks (weeks x 7)."""
+    on each day of those weeks (weeks x 7). Two passes: members (people x weeks) and actions (one scan of the
+    active days, grouped straight into units)."""
     sp, params = scope.people_cte()
     people = f"""{sp},
         people AS (SELECT p.person_id, p.region, p.office, p.role, p.joined_day, p.left_day,
                           p.person_id IN (SELECT person_id FROM sp) AS in_scope
-                   FROM person_facts p WHERE p.in_directory AND NOT p.is_bot),
-        acted_days AS (
-            SELECT a.person_id, a.day, CAST(date_trunc('week', a.day) AS DATE) AS week_start
-            FROM person_day_activity a JOIN people p USING (person_id)
-            WHERE a.acted AND a.day BETWEEN ? AND ?::DATE + 6
-              AND (p.joined_day IS NULL OR a.day >= p.joined_day) AND (p.left_day IS NULL OR a.day < p.left_day))"""
-    bounds = [first_week, last_week]
-    counts = frame(con, f"""
+                   FROM person_facts p WHERE p.in_directory AND NOT p.is_bot)"""
+
+    def by_unit(source: str, measures: str, having: bool = False) -> tuple[str, list]:
+        """The same measures for the organisation and for each office, region and role group of ``source``."""
+        return f"""
+            SELECT 'org' AS level, '' AS unit, '' AS region, week_start, {measures} FROM {source} GROUP BY week_start
+            UNION ALL
+            SELECT 'office', office, region, week_start, {measures} FROM {source}
+            WHERE in_scope AND office <> ? GROUP BY region, office, week_start
+            UNION ALL
+            SELECT 'region', region, region, week_start, {measures} FROM {source}
+            WHERE in_scope AND region <> ? GROUP BY region, week_start {'HAVING bool_or(office <> ?)' if having else ''}
+            UNION ALL
+            SELECT 'role', role, NULL, week_start, {measures} FROM {source}
+            WHERE in_scope AND office = ? GROUP BY role, week_start""", [UNASSIGNED] * (4 if having else 3)
+
+    sql, unit_params = by_unit("m", "count(*) AS people, sum(days)::DOUBLE AS member_days", having=True)
+    members = frame(con, f"""
         WITH {people},
         weeks AS (SELECT CAST(w AS DATE) AS week_start
                   FROM range(?::DATE::TIMESTAMP, ?::DATE::TIMESTAMP + INTERVAL 1 DAY, INTERVAL 7 DAY) t(w)),
-        member AS (
-            SELECT p.*, w.week_start,
-                   greatest(0, least(w.week_start + 7, coalesce(p.left_day, w.week_start + 7))
-                               - greatest(w.week_start, coalesce(p.joined_day, w.week_start))) AS days
-            FROM people p, weeks w),
-        acted AS (SELECT person_id, week_start, count(*) AS active_days, max(day) AS last_day
-                  FROM acted_days GROUP BY ALL),
-        rows AS (SELECT m.*, coalesce(a.active_days, 0) AS active_days, a.last_day
-                 FROM member m LEFT JOIN acted a USING (person_id, week_start) WHERE m.days > 0)
-        SELECT 'org' AS level, '' AS unit, '' AS region, week_start, count(*) AS people, sum(days) AS member_days,
-               sum(active_days) AS active_days, max(last_day) AS last_day
-        FROM rows GROUP BY week_start
+        m AS MATERIALIZED (SELECT * FROM (
+                SELECT p.*, w.week_start,
+                       greatest(0, least(w.week_start + 7, coalesce(p.left_day, w.week_start + 7))
+                                   - greatest(w.week_start, coalesce(p.joined_day, w.week_start))) AS days
+                FROM people p, weeks w) WHERE days > 0)
+        {sql}""", params + [first_week, last_week] + unit_params)
+    sql, unit_params = by_unit("a", "count(*)::DOUBLE AS active_days, max(day) AS last_day")
+    acted = frame(con, f"""
+        WITH {people},
+        a AS MATERIALIZED (SELECT p.*, a.day, ?::DATE + CAST(7 * ((a.day - ?::DATE) // 7) AS INTEGER) AS week_start
+              FROM person_day_activity a JOIN people p USING (person_id)
+              WHERE a.acted AND a.day BETWEEN ? AND ?::DATE + 6
+                AND (p.joined_day IS NULL OR a.day >= p.joined_day) AND (p.left_day IS NULL OR a.day < p.left_day))
+        {sql}
         UNION ALL
-        SELECT 'office', office, region, week_start, count(*), sum(days), sum(active_days), max(last_day)
-        FROM rows WHERE in_scope AND office <> ? GROUP BY region, office, week_start
-        UNION ALL
-        SELECT 'region', region, region, week_start, count(*), sum(days), sum(active_days), max(last_day)
-        FROM rows WHERE in_scope AND region <> ? GROUP BY region, week_start HAVING bool_or(office <> ?)
-        UNION ALL
-        SELECT 'role', role, NULL, week_start, count(*), sum(days), sum(active_days), max(last_day)
-        FROM rows WHERE in_scope AND office = ? GROUP BY role, week_start
-    """, params + bounds + bounds + [UNASSIGNED] * 4)
-    daily = frame(con, f"WITH {people} SELECT day, count(*) AS n FROM acted_days GROUP BY day", params + bounds)
+        SELECT 'day', '', '', day, count(*)::DOUBLE, NULL FROM a GROUP BY day""",
+                  params + [first_week, first_week, first_week, last_week] + unit_params)
     org_daily = np.zeros(((last_week - first_week).days // 7 + 1) * 7)
-    for day, n in daily.iter_rows():
+    for day, n in acted.filter(pl.col("level") == "day").select("week_start", "active_days").iter_rows():
         org_daily[(day - first_week).days] = n
-    return counts.with_columns(pl.col("member_days").cast(pl.Float64), pl.col("active_days").cast(pl.Float64)), \
-        org_daily.reshape(-1, 7)
+    keys = ["level", "unit", "region", "week_start"]
+    counts = members.join(acted.filter(pl.col("level") != "day"), on=keys, how="left", nulls_equal=True)
+    return counts.with_columns(pl.col("active_days").fill_null(0.0)), org_daily.reshape(-1, 7)
 
 
 RUN_SCHEMA = {"level": pl.String, "unit": pl.String, "region": pl.String, "kind": pl.String, "week_start": pl.Date,

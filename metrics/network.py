@@ -272,10 +272,10 @@ def summary_row(graph: nx.DiGraph, people: int | None = None, self_loops: int = 
     clustering = _clustering(und)
     if n and und.number_of_nodes():
         clustering["average_clustering"] *= und.number_of_nodes() / n
-    weak = _largest(graph, nx.weakly_connected_components(graph)) if e else (set(), 0)
-    strong = _largest(graph, nx.strongly_connected_components(graph)) if e else (set(), 0)
+    weak = _largest(graph, nx.weakly_connected_components(graph), weak=True) if e else (set(), 0)
+    strong = _largest(graph, nx.strongly_connected_components(graph), weak=False) if e else (set(), 0)
     one = 1 if n else 0  # with no tie, every person is a component of one node and no edge
-    low, high = diameter_bounds(und.subgraph(weak[0]), exact_diameter_nodes) if e else (0, 0)
+    low, high = diameter_bounds(und, weak[0], exact_diameter_nodes) if e else (0, 0)
     return {
         "nodes": n, "active_nodes": sum(1 for v in graph if graph.degree(v) > 0),
         "edges": e, "undirected_edges": ue, "self_loops": int(self_loops),
@@ -289,39 +289,47 @@ def summary_row(graph: nx.DiGraph, people: int | None = None, self_loops: int = 
     }
 
 
-def _largest(graph: nx.DiGraph, components) -> tuple[set, int]:
-    """The component with the most nodes (then the most edges) and its number of directed edges."""
-    best, best_key = set(), (0, 0)
+def _largest(graph: nx.DiGraph, components, weak: bool) -> tuple[set, int]:
+    """The component with the most nodes (then the most edges) and its number of directed edges. Edges are
+    counted only for the components of the largest size (a weak component holds every edge out of its nodes)."""
+    components = list(components)
+    size = max((len(c) for c in components), default=0)
+    best, best_edges = set(), -1
     for component in components:
-        if len(component) < best_key[0]:
+        if len(component) != size:
             continue
-        key = (len(component), graph.subgraph(component).number_of_edges())
-        if key > best_key:
-            best, best_key = component, key
-    return best, best_key[1]
+        if weak:
+            edges = sum(d for _, d in graph.out_degree(component))
+        else:
+            edges = sum(1 for u in component for v in graph.successors(u) if v in component)
+        if edges > best_edges:
+            best, best_edges = component, edges
+    return best, max(best_edges, 0)
 
 
-def diameter_bounds(connected: nx.Graph, exact_nodes: int = EXACT_DIAMETER_NODES) -> tuple[int, int]:
-    """(lower, upper) bounds of a connected graph's diameter in hops; equal when exact.
+def diameter_bounds(graph: nx.Graph, component: set, exact_nodes: int = EXACT_DIAMETER_NODES) -> tuple[int, int]:
+    """(lower, upper) bounds of the diameter, in hops, of ``component`` (a connected component of the undirected
+    ``graph``); equal when exact.
 
     Up to ``exact_nodes`` nodes: networkx's exact diameter. Above: two double sweeps (Magnien, Latapy and Habib
     2009): from the highest-degree node r a breadth-first search finds the farthest node a, a search from a
     gives ecc(a), a real distance, so diameter >= ecc(a); the node m halfway along that longest path gives
-    diameter <= 2 ecc(m) (and <= 2 ecc(r)); the second sweep starts from m. Ties go to the smallest node."""
-    if connected.number_of_nodes() <= 1:
+    diameter <= 2 ecc(m) (and <= 2 ecc(r)); the second sweep starts from m. Ties go to the smallest node. The
+    searches run on ``graph`` itself: from a node they never leave its component."""
+    if len(component) <= 1:
         return 0, 0
-    if connected.number_of_nodes() <= exact_nodes:
-        exact = nx.diameter(connected, usebounds=True)
+    if len(component) <= exact_nodes:
+        exact = nx.diameter(graph.subgraph(component).copy(), usebounds=True)
         return exact, exact
-    start = min(connected, key=lambda v: (-connected.degree(v), v))
-    distances = nx.single_source_shortest_path_length(connected, start)
+    start = min(component, key=lambda v: (-graph.degree(v), v))
+    distances = nx.single_source_shortest_path_length(graph, start)
     lower, upper = 0, 2 * max(distances.values())
     for _ in range(2):
         far = _farthest(distances)
-        from_far = nx.single_source_shortest_path_length(connected, far)
+        from_far = nx.single_source_shortest_path_length(graph, far)
         lower = max(lower, max(from_far.values()))
-        path = nx.shortest_path(connected, far, _farthest(from_far))
-        distances = nx.single_source_shortest_path_length(connected, path[len(path) // 2])
+        path = nx.shortest_path(graph, far, _farthest(from_far))
+        distances = nx.single_source_shortest_path_length(graph, path[len(path) // 2])
         upper = min(upper, 2 * max(distances.values()))
         if lower == upper:
             break
