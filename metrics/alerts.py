@@ -193,11 +193,14 @@ def activity_alerts(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks:
     episodes = found.group_by("level", "unit", "region", "kind", "since", maintain_order=True).last()
     hierarchy = settings.hierarchy
     skipped = [w for w, ok in zip(weeks, judged) if not ok]
+    campaigns = frame(con, "SELECT event_date, title FROM campaign_events WHERE event_date BETWEEN ? AND ? "
+                           "ORDER BY event_date, title", [episodes["since"].min(), last_week + timedelta(days=6)])
     rows = []
     for row in episodes.iter_rows(named=True):
         holiday_weeks = sum(1 for w in skipped if row["since"] < w + timedelta(days=6) and w < row["week_start"])
+        during = campaigns.filter(pl.col("event_date").is_between(row["since"], row["week_start"] + timedelta(days=6)))
         unit = hierarchy.label(row["unit"], lang) if row["level"] == "role" else row["unit"]
-        rows.append({**row, "unit": unit, "reason": reason(row, lang, holiday_weeks)})
+        rows.append({**row, "unit": unit, "reason": reason(row, lang, holiday_weeks) + campaign_text(during, lang)})
     return (pl.DataFrame(rows).select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
             .sort(["p_value", "level", "unit"]))
 
@@ -414,6 +417,19 @@ def chance_text(p: float, lang: str) -> str:
 
 def _number(value: float, lang: str) -> str:
     return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
+
+
+def campaign_text(events: pl.DataFrame, lang: str) -> str:
+    """The communications-calendar events in an alert's span (the expectation already follows them)."""
+    if events.is_empty():
+        return ""
+    named = [f"«{title}» ({day.isoformat()})" for day, title in events.head(2).iter_rows()]
+    more = events.height - len(named)
+    if lang == "es":
+        listed = ", ".join(named) + (f" y {more} más" if more else "")
+        return f" Hubo campaña en ese tiempo: {listed}; lo esperado ya la tiene en cuenta."
+    listed = ", ".join(named) + (f" and {more} more" if more else "")
+    return f" There was a campaign in that time: {listed}; the expectation already accounts for it."
 
 
 def _plural(n: int, singular: str, plural: str) -> str:

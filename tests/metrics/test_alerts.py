@@ -8,7 +8,8 @@ office C (R2): c1 (Wednesdays only);   rm (R1, regional manager, no office);   x
 Every person is a member all week (7 member-days), so for A the rest of the organisation (B, C, rm: 28
 member-days, 6 + 1 + 3 = 10 active days a week) gives a pace of 10/28 and A's exposure is 14 x 10/28 = 5 a
 week. A's history before W5 (its last active week): the 4 judged weeks W0-W3: S = 24 active days, X_h = 20.
-Silent days from Fri 04-10; at the end of W6 the exposure of the silent time is 5 (nothing of W5 after
+A campaign (communications calendar) on 04-14 falls in A's silence: its reason says so. Silent days from
+Fri 04-10; at the end of W6 the exposure of the silent time is 5 (nothing of W5 after
 Thursday: the organisation acts Tuesday to Thursday only) and the chance of no active day is
 (20 / 25)^24 = 0.0047 (no alert); at the end of W7 it is 10 and (20 / 30)^24 = 5.9e-5 < 0.001: alert.
 """
@@ -51,8 +52,9 @@ def con(tmp_path_factory):
     visits = [{"visit_id": f"{p}-{w}-{d}", "person_id": p,
                "started_at": f"{MONDAYS[w] + timedelta(days=d)}T10:00:00-06:00"}
               for p in [*PEOPLE, "x"] for w in range(8) for d in (acts_on(p, w) if p != "x" else [1, 2, 3, 6])]
-    con = connect_read_only(build_store(tmp_path_factory.mktemp("alerts"), {"people": people, "visits": visits},
-                                        directory))
+    campaign = [{"event_id": "C1", "event_date": "2026-04-14", "title": "Capacitación", "channel": "video"}]
+    con = connect_read_only(build_store(tmp_path_factory.mktemp("alerts"), {"people": people, "visits": visits,
+                                                                            "campaign_events": campaign}, directory))
     yield con
     con.close()
 
@@ -85,12 +87,14 @@ def test_a_silent_office_is_caught_with_its_reason(con):
     assert row["p_value"] == pytest.approx((20 / 30) ** 24)
     assert row["reason"] == (
         "Sin actividad desde el 2026-04-10 (2 semanas completas). Lo habitual: 6.0 días activos por semana "
-        "(2 personas); al ritmo de la organización se esperaban 12. Probabilidad por azar: 1 en 17,000.")
+        "(2 personas); al ritmo de la organización se esperaban 12. Probabilidad por azar: 1 en 17,000. Hubo "
+        "campaña en ese tiempo: «Capacitación» (2026-04-14); lo esperado ya la tiene en cuenta.")
     english = compute(con, "activity_alerts", Scope(MONDAYS[7], MONDAYS[7] + timedelta(days=6)), lang="en",
                       **PARAMS).row(0, named=True)
     assert english["reason"] == (
         "No activity since 2026-04-10 (2 full weeks). Usually 6.0 active days a week (2 people); at the "
-        "organisation's pace 12 were expected. Chance by accident: 1 in 17,000.")
+        "organisation's pace 12 were expected. Chance by accident: 1 in 17,000. There was a campaign in that time: "
+        "«Capacitación» (2026-04-14); the expectation already accounts for it.")
 
 
 def test_one_silent_week_is_not_enough_here_and_holy_week_is_never_judged(con):
