@@ -10,8 +10,9 @@ scope. Every figure comes from the derived tables, with their one definition of 
   bots).
 * ``person_activity``: the same counts per bucket of the scope's granularity (every bucket listed, zeros
   included).
-* ``person_stage_history``: their rung of the participation ladder at the end of each of the last N weeks
-  ending on the period's last day (the ladder's own rule, ``metrics.ladder``, with the store's thresholds).
+* ``person_stage_history``: their rung of the participation ladder at the end of each of the last N seven-day
+  weeks ending on the period's last day, each week taken as the period (so "first time" means a first
+  contribution in that week); the ladder's own rule (``metrics.ladder``) with the store's thresholds.
 * ``person_ties``: every other person they interacted with in the period (both directions; no bots, no
   self-acts): replies, mentions, likes and other interactions given to and received from them.
 """
@@ -152,7 +153,7 @@ def person_stage_history(con: duckdb.DuckDBPyConnection, scope: Scope, person: s
     out = []
     for k in range(int(weeks) - 1, -1, -1):
         end = scope.end - timedelta(days=7 * k)
-        ladder = ladder_frame(con, replace(peers, start=min(scope.start, end), end=end), **params)
+        ladder = ladder_frame(con, replace(peers, start=end - timedelta(days=6), end=end), **params)
         found = ladder.filter(pl.col("person_id") == person)["stage"].to_list()
         out.append({"week_end": end, "stage": found[0] if found else None})
     return pl.DataFrame(out, schema={"week_end": pl.Date, "stage": pl.String})

@@ -146,8 +146,10 @@ def send(delivery, recipients: list[str], subject_line: str, body: str, content:
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="pulso")
     message.set_content(body + "\n")
-    maintype, subtype = ("application", "pdf") if file_format == "pdf" else ("text", "html")
-    message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    if file_format == "pdf":
+        message.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
+    else:
+        message.add_attachment(content.decode("utf-8"), subtype="html", charset="utf-8", filename=filename)
     try:
         with smtplib.SMTP(delivery.smtp_host, delivery.smtp_port, timeout=60) as server:
             if delivery.starttls:
