@@ -153,11 +153,11 @@ def transitions_heatmap(frame: pl.DataFrame, lang: str, title: str) -> go.Figure
     cell = {(a, b): n for a, b, n in zip(frame["from_stage"], frame["to_stage"], frame["people"])}
     z = [[cell.get((a, b), 0) for b in stages] for a in stages]
     text = [[fmt_number(v, lang) for v in row] for row in z]
-    fig = go.Figure(go.Heatmap(z=z, x=[s.replace(" ", "<br>") for s in stages], y=stages, colorscale="Blues",
+    fig = go.Figure(go.Heatmap(z=z, x=stages, y=stages, colorscale="Blues",
                                text=text, texttemplate="%{text}", hovertemplate="%{y} → %{x}: %{text}<extra></extra>",
                                showscale=False))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickangle=0)
+    fig.update_xaxes(tickangle=-30)
     return _layout(fig, title, f"{t('stage', lang)} ({t('now', lang)})", f"{t('stage', lang)} ({t('before', lang)})")
 
 

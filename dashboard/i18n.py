@@ -151,6 +151,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "betweenness_rank": ("Lugar en intermediación entre {total}", "Rank in brokerage (betweenness) among {total}"),
     "community_of": ("Comunidad {n}: {people} personas, {share} de {region}",
                      "Community {n}: {people} people, {share} from {region}"),
+    "no_brokerage": ("«—» en intermediación: ningún camino corto entre otras dos personas pasa por esta persona.",
+                     "“—” for brokerage: no shortest path between two other people goes through this person."),
     "no_network_tie": ("Sin vínculos en la red en este periodo.", "No ties in the network in this period."),
     # flujos
     "kinds": ("Qué interacciones contar", "Which interactions to count"),
@@ -193,27 +195,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "communities": ("Comunidades", "Communities"), "silos": ("Silos", "Silos"),
     "sender": ("Quien escribe", "Sender"), "receiver": ("Quien recibe", "Receiver"),
     "match_title": ("¿La red sigue a las regiones?", "Does the network follow the regions?"),
-    "match_sparse": ("Aún no se puede decir: en este periodo solo {share} de las personas tiene algún vínculo, y "
-                     "cada persona sin vínculos cuenta como una comunidad aparte. Elija un periodo más largo.",
-                     "Cannot say yet: in this period only {share} of the people have any tie, and each person "
-                     "without ties counts as a community of their own. Choose a longer period."),
-    "match_strong": ("Sí, en gran medida: las comunidades que la gente forma al interactuar coinciden mucho con "
-                     "las regiones formales.",
-                     "Largely yes: the communities people form by interacting match the formal regions closely."),
-    "match_partial": ("Solo en parte: las comunidades reales se parecen a las regiones, pero muchas personas "
-                      "interactúan sobre todo fuera de su región.",
-                      "Only partly: the real communities resemble the regions, but many people interact mostly "
-                      "outside their region."),
-    "match_weak": ("No: las comunidades reales cruzan las regiones; la gente interactúa sin seguir la estructura "
-                   "formal.",
-                   "No: the real communities cut across the regions; people interact regardless of the formal "
-                   "structure."),
-    "match_numbers": ("{communities} comunidades encontradas para {regions} regiones; coincidencia (información "
-                      "mutua normalizada, 0 = ninguna, 1 = total): {nmi}; índice de Rand ajustado: {ari}; "
-                      "modularidad de las regiones {rmod} frente a {lmod} de las comunidades.",
-                      "{communities} communities found for {regions} regions; agreement (normalised mutual "
-                      "information, 0 = none, 1 = full): {nmi}; adjusted Rand index: {ari}; modularity of the "
-                      "regions {rmod} against {lmod} for the communities."),
+    "match_sparse": ("Aún no se puede decir: en este periodo solo {share} de las personas tiene algún vínculo. "
+                     "Elija un periodo más largo o cuente más tipos de interacción.",
+                     "Cannot say yet: in this period only {share} of the people have any tie. Choose a longer "
+                     "period or count more kinds of interaction."),
+    "match_strong": ("Sí, en gran medida: quienes interactúan forman comunidades que son, casi siempre, su propia "
+                     "región.",
+                     "Largely yes: the people who interact form communities that are, almost always, their own "
+                     "region."),
+    "match_partial": ("Solo en parte: las comunidades que forman quienes interactúan se parecen a las regiones, pero "
+                      "muchas personas están en una comunidad de otra región.",
+                      "Only partly: the communities formed by the people who interact resemble the regions, but "
+                      "many people sit in a community of another region."),
+    "match_weak": ("No: las comunidades que forman quienes interactúan cruzan las regiones; la gente interactúa "
+                   "sin seguir la estructura formal.",
+                   "No: the communities formed by the people who interact cut across the regions; people interact "
+                   "regardless of the formal structure."),
+    "match_numbers": ("Entre las {tied} personas con algún vínculo ({share} de todas), {own} está en una comunidad "
+                      "donde predomina su propia región; {communities} comunidades para {regions} regiones; "
+                      "información mutua normalizada entre comunidades y regiones: {nmi} (0 = nada en común, "
+                      "1 = iguales).",
+                      "Among the {tied} people with a tie ({share} of all), {own} sit in a community whose largest "
+                      "region is their own; {communities} communities for {regions} regions; normalised mutual "
+                      "information between communities and regions: {nmi} (0 = nothing in common, 1 = the same)."),
     "community_main_region": ("Región principal", "Main region"),
     "community_share": ("Parte de esa región", "Share from that region"),
     # contenido

@@ -30,6 +30,7 @@ COMMUNITY_SUMMARY = (col("community", "int", "Comunidad", "Community", "count"),
                      col("main_region", "str", "Región principal", "Main region", "unit"),
                      col("main_share", "float", "Parte de esa región", "Share from that region", "ratio"),
                      col("offices", "int", "Oficinas", "Offices", "count"))
+MIN_TIED = 20  # fewer people with a tie than this: too few to say whether communities follow regions
 FIRST_REPLY_BY = ("asker_region", "asker_role", "responder_region", "responder_role")
 
 
@@ -196,25 +197,22 @@ def network_section(ctx, lang: str, kinds: str | None) -> None:
 
 
 def match_in_words(ctx, lang: str, kinds: str | None) -> None:
-    """Communities against regions, said in a sentence, with the figures behind it."""
-    st.markdown(f"**{t('match_title', lang)}**", help=help_text("community_region_match", lang))
-    found = fetch(ctx, "community_region_match", kinds=kinds)
+    """Communities against regions, said in a sentence among the people who interact, with the figures behind it."""
+    st.markdown(f"**{t('match_title', lang)}**", help=help_text("communities_and_regions", lang))
+    found = fetch(ctx, "communities_and_regions", kinds=kinds)
     if found is None:
         return
     row = found.row(0, named=True)
-    centrality = fetch_silent(ctx, "network_centrality", kinds=kinds)
-    if centrality is not None and centrality.height:
-        tied = centrality.filter((pl.col("in_degree") + pl.col("out_degree")) > 0).height / centrality.height
-        if tied < 0.5:
-            st.markdown(plain(t("match_sparse", lang, share=fmt_percent(tied, lang))))
-            return
-    nmi = row["normalized_mutual_info"]
-    verdict = "match_strong" if (nmi or 0) >= 0.5 else "match_partial" if (nmi or 0) >= 0.2 else "match_weak"
+    if not row["communities"] or (row["tied_people"] or 0) < MIN_TIED:
+        st.markdown(plain(t("match_sparse", lang, share=fmt_percent(row["tied_share"] or 0, lang))))
+        return
+    own = row["own_region_share"]
+    verdict = "match_strong" if own >= 0.7 else "match_partial" if own >= 0.4 else "match_weak"
     st.markdown(plain(t(verdict, lang)))
-    st.caption(t("match_numbers", lang, communities=fmt_number(row["communities"], lang),
-                 regions=fmt_number(row["regions"], lang), nmi=fmt_number(nmi, lang, 2),
-                 ari=fmt_number(row["adjusted_rand_index"], lang, 2),
-                 rmod=fmt_number(row["region_modularity"], lang, 2), lmod=fmt_number(row["louvain_modularity"], lang, 2)))
+    st.caption(t("match_numbers", lang, tied=fmt_number(row["tied_people"], lang),
+                 share=fmt_percent(row["tied_share"], lang), own=fmt_percent(own, lang),
+                 communities=fmt_number(row["communities"], lang), regions=fmt_number(row["regions"], lang),
+                 nmi=fmt_number(row["normalized_mutual_info"], lang, 2)))
 
 
 def communities_table(ctx, lang: str, kinds: str | None) -> None:

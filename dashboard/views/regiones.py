@@ -291,8 +291,10 @@ def network_place(ctx, person: str, lang: str, hierarchy) -> None:
     cards[1].metric(t("out_degree", lang), fmt_number(me["out_degree"], lang), border=True)
     cards[2].metric(t("pagerank_rank", lang, total=fmt_number(total, lang)), fmt_number(me["pr_rank"], lang),
                     border=True)
-    cards[3].metric(t("betweenness_rank", lang, total=fmt_number(total, lang)), fmt_number(me["bt_rank"], lang),
-                    border=True)
+    cards[3].metric(t("betweenness_rank", lang, total=fmt_number(total, lang)),
+                    fmt_number(me["bt_rank"], lang) if me["betweenness"] > 0 else "—", border=True)
+    if me["betweenness"] == 0:
+        st.caption(t("no_brokerage", lang))
     communities = fetch_silent(ctx, "network_communities", kinds=",".join(NETWORK_KINDS))
     if communities is not None and person in set(communities["person_id"]):
         number = communities.filter(pl.col("person_id") == person)["community"][0]

@@ -35,7 +35,7 @@ def by_hand(db, person: str) -> dict[str, int]:
     day = {m[0]: local_day(m[4]) for m in messages}
     author = {m[0]: m[3] for m in messages}
     mine = {m[0] for m in messages if m[3] == person}
-    in_week = lambda d: start <= d <= end  # noqa: E731
+    in_week = lambda d: start <= d <= end
     threads = [m for m in messages if m[3] == person and not m[2] and m[0] == m[1] and in_week(day[m[0]])]
     replies = [m for m in messages if m[3] == person and m[2] and in_week(day[m[0]])]
     received = [m for m in messages if m[2] in mine and m[3] != person and in_week(day[m[0]])]
