@@ -226,6 +226,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "uses_now": ("Este periodo", "This period"), "uses_before": ("Periodo anterior", "Previous period"),
     "topics": ("Temas descubiertos", "Discovered topics"),
     "topic_examples": ("Hilos de ejemplo", "Example threads"),
+    "topics_show": ("Descubrir los temas del periodo", "Find the period's topics"),
+    "topics_hint": ("Los temas se descubren con un modelo ajustado a los hilos del periodo: en un periodo largo "
+                    "tarda unos segundos, por eso se calcula cuando se pide.",
+                    "Topics are found by a model fitted to the period's threads: over a long period it takes a few "
+                    "seconds, so it is computed when asked."),
     "best_times": ("Mejores horarios", "Best times"),
     "weekday": ("Día", "Day"), "hour": ("Hora", "Hour"),
     "groups": ("Participación por grupo", "Participation by group"),

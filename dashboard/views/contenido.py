@@ -7,12 +7,13 @@ import polars as pl
 import streamlit as st
 
 from dashboard import cache, charts
-from dashboard.common import current, fetch, fetch_silent, help_text, panel, url_choice
+from dashboard.common import current, fetch, fetch_silent, help_text, panel, url_choice, url_flag
 from dashboard.i18n import t
 from dashboard.present import zone
 from metrics.registry import col
 
 BEST_TIMES = ("contributions", "reactions")
+TOPICS_AUTO_DAYS = 31
 TOPIC_COLUMNS_EXTRA = (col("examples", "str", "Hilos de ejemplo", "Example threads", "text"),)
 
 
@@ -47,9 +48,14 @@ def render() -> None:
               chart=lambda f: charts.best_times(f, lang, "", zone(settings.timezone)))
     with right:
         panel(ctx, "group_participation", title=t("groups", lang), csv="groups", count_word=t("groups_word", lang))
+    # the topics are a model fitted on the period's threads (seconds over a year): over a long period they are
+    # computed when asked
     registry = cache.registry()
-    panel(ctx, "discovered_topics", shape=lambda f: with_examples(ctx, f),
-          columns=(*registry["discovered_topics"].columns, *TOPIC_COLUMNS_EXTRA))
+    st.subheader(t("topics", lang), help=help_text("discovered_topics", lang))
+    if url_flag(t("topics_show", lang), key="c_topics", default=ctx.scope.days <= TOPICS_AUTO_DAYS, url="temas",
+                help=t("topics_hint", lang)):
+        panel(ctx, "discovered_topics", heading=False, shape=lambda f: with_examples(ctx, f),
+              columns=(*registry["discovered_topics"].columns, *TOPIC_COLUMNS_EXTRA))
 
 
 if __name__ == "__main__":

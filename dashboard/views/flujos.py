@@ -179,7 +179,7 @@ def network_section(ctx, lang: str, kinds: str | None) -> None:
     except Exception as exc:
         st.warning(t("failed", lang, label=t("network", lang), error=str(exc).splitlines()[0][:200]))
     registry = cache.registry()
-    tabs = url_tabs({"brokers": t("brokers", lang), "bridges": t("bridges", lang), "silos": t("silos", lang),
+    tabs = url_tabs({"bridges": t("bridges", lang), "brokers": t("brokers", lang), "silos": t("silos", lang),
                      "communities": t("communities", lang)}, key="net_tab", url="detalle")
     for code, tab in tabs.items():
         with tab:
