@@ -274,7 +274,8 @@ def hashtag_bars(frame: pl.DataFrame, lang: str, title: str) -> go.Figure:
                                  ("uses", t("uses_now", lang), PALETTE[0])):
         values = data[column].to_list()
         fig.add_trace(go.Bar(x=values, y=tags, orientation="h", name=name, marker_color=colour,
-                             text=[fmt_number(v, lang) for v in values], textposition="auto"))
+                             text=[fmt_number(v, lang) for v in values], textposition="outside", textangle=0,
+                             textfont={"size": 10}, cliponaxis=False))
     fig.update_layout(barmode="group")
     return _layout(fig, title, t("count", lang), None, height=max(300, 34 * len(tags) + 110))
 

@@ -200,12 +200,13 @@ def csv_button(ctx: Context, frame: pl.DataFrame, name: str | None, file_stem: s
 def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[[pl.DataFrame], object] | None = None,
           show_table: bool = True, csv: str | None = None, scope: Scope | None = None, empty_message: str | None = None,
           shape: Callable[[pl.DataFrame], pl.DataFrame] | None = None, shown: Sequence[str] | None = None,
-          key: str | None = None, limit: int | None = None, count_word: str | None = None,
+          key: str | None = None, show_rows: int | None = None, count_word: str | None = None,
           heading: bool = True, definition: bool = True, columns: tuple[Column, ...] | None = None,
           labels: dict[str, str] | None = None, **params) -> pl.DataFrame | None:
     """One metric on the page: heading (definition on hover), chart and/or table (``shape`` picks and orders the
-    rows, ``shown`` the columns; ``columns`` declares them when ``shape`` adds some, e.g. names), CSV download of
-    every row when ``csv`` names the file, the definition below. Returns the frame."""
+    rows, ``shown`` the columns, ``show_rows`` how many rows the table shows; ``columns`` declares them when
+    ``shape`` adds some, e.g. names), CSV download of every row when ``csv`` names the file, the definition below.
+    Other keyword arguments are the metric's parameters. Returns the frame."""
     if heading:
         st.subheader(title or label(name, ctx.lang), help=help_text(name, ctx.lang))
     frame = fetch(ctx, name, scope=scope, empty_message=empty_message, **params)
@@ -216,7 +217,8 @@ def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[
                         config={"displaylogo": False})
     if show_table:
         shown_frame = shape(frame) if shape else frame
-        table(ctx, shown_frame, name, columns=columns, shown=shown, limit=limit, count_word=count_word, labels=labels)
+        table(ctx, shown_frame, name, columns=columns, shown=shown, limit=show_rows, count_word=count_word,
+              labels=labels)
         if csv:
             csv_button(ctx, shown_frame, name, csv, key=f"csv_{key or name}", columns=columns, labels=labels)
     if definition:
@@ -241,9 +243,9 @@ def kpi_cards(ctx: Context, frame: pl.DataFrame, per_row: int = 4, extra: pl.Dat
         definition = registry["group_participation_overall"]
         cards.append((definition.label[ctx.lang], present.cell_text(row["participation"], "ratio", ctx.lang),
                       present.change_text(row["change_pts"], "points", ctx.lang), definition.definition[ctx.lang]))
-    columns = st.columns(per_row)
-    for i, (name, value, delta, definition) in enumerate(cards):
-        columns[i % per_row].metric(name, value, delta=delta, help=present.prose(definition, ctx.lang), border=True)
+    for first in range(0, len(cards), per_row):  # one row of columns per row of cards: rows stay aligned
+        for column, (name, value, delta, definition) in zip(st.columns(per_row), cards[first:first + per_row]):
+            column.metric(name, value, delta=delta, help=present.prose(definition, ctx.lang), border=True)
 
 
 trend_scope = present.trend_window

@@ -70,6 +70,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "na": ("n/d", "n/a"),
     "rows_shown": ("{n} filas", "{n} rows"),
     "rows_of": ("{shown} de {total} filas (todas en el CSV)", "{shown} of {total} rows (all in the CSV)"),
+    "chart_first": ("El gráfico muestra los primeros {shown} de {total}; la tabla, todos.",
+                    "The chart shows the first {shown} of {total}; the table, all of them."),
     "missing_dash": ("— = sin dato.", "— = no value."),
     # resumen
     "kpis": ("Indicadores clave", "Key indicators"),
@@ -160,6 +162,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "By default, what people write: replies and mentions. Likes are shown apart."),
     "direction_trend": ("Dirección de la retroalimentación", "Feedback direction"),
     "direction_now": ("En el periodo", "In the period"),
+    "direction_window": ("Por {gran}, del {start} al {end}", "By {gran}, from {start} to {end}"),
     "likes_apart": ("Los me gusta, aparte", "Likes, shown apart"),
     "likes_apart_caption": ("{up} de los me gusta van hacia arriba ({weight} me gusta).",
                             "{up} of likes go upward ({weight} likes)."),

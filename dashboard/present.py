@@ -169,6 +169,10 @@ def translated(frame: pl.DataFrame, columns: Iterable[Column], lang: str, hierar
         elif name == "office" and person_office:
             column = pl.struct("office", "region", "role").map_elements(
                 lambda r: office_label(r["office"], r["region"], r["role"], lang, hierarchy), return_dtype=pl.String)
+        elif fmt == "role" and name == "role" and person_office:
+            column = pl.struct("role", "region").map_elements(
+                lambda r: t("not_in_directory", lang) if r["region"] == UNASSIGNED and r["role"] == UNASSIGNED
+                else role_label(r["role"], lang, hierarchy), return_dtype=pl.String)
         elif fmt == "role":
             column = column.map_elements(lambda v: role_label(v, lang, hierarchy), return_dtype=pl.String)
         elif fmt == "unit":

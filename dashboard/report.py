@@ -217,7 +217,7 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
     for name, title, scope_of, empty, params in (
             ("activity_alerts", t("alerts", lang), scope, t("no_alerts", lang), {}),
             ("top_posts", label("top_posts"), scope, None, {}),
-            ("trending_hashtags", label("trending_hashtags"), scope, None, {}),
+            ("trending_hashtags", label("trending_hashtags"), scope, None, {"limit": 1000}),
             ("campaign_impact", t("campaigns", lang), window, t("no_campaigns", lang), {})):
         section(title)
         if name == "campaign_impact":

@@ -44,7 +44,7 @@ def render() -> None:
             if found is not None and code != "incomplete":
                 st.caption(t("never_note", lang))
 
-    panel(ctx, "champions", csv="champions", count_word=people)
+    panel(ctx, "champions", csv="champions", count_word=people, top=10_000, show_rows=50)  # every champion in the CSV
 
     st.subheader(t("inequality", lang), help=help_text("participation_inequality", lang))
     inequality = fetch(ctx, "participation_inequality")

@@ -8,12 +8,13 @@ import streamlit as st
 
 from dashboard import cache, charts
 from dashboard.common import current, fetch, fetch_silent, help_text, panel, url_choice, url_flag
-from dashboard.i18n import t
+from dashboard.i18n import fmt_number, t
 from dashboard.present import zone
 from metrics.registry import col
 
 BEST_TIMES = ("contributions", "reactions")
 TOPICS_AUTO_DAYS = 31
+CHART_HASHTAGS = 15
 TOPIC_COLUMNS_EXTRA = (col("examples", "str", "Hilos de ejemplo", "Example threads", "text"),)
 
 
@@ -35,10 +36,12 @@ def render() -> None:
     st.subheader(t("hashtags", lang), help=help_text("trending_hashtags", lang))
     left, right = st.columns(2)
     with left:
-        panel(ctx, "trending_hashtags", heading=False, show_table=False, definition=False,
-              chart=lambda f: charts.hashtag_bars(f, lang, t("hashtags_chart", lang)))
+        found = panel(ctx, "trending_hashtags", heading=False, show_table=False, definition=False, limit=1000,
+                      chart=lambda f: charts.hashtag_bars(f.head(CHART_HASHTAGS), lang, t("hashtags_chart", lang)))
+        if found is not None and found.height > CHART_HASHTAGS:
+            st.caption(t("chart_first", lang, shown=CHART_HASHTAGS, total=fmt_number(found.height, lang)))
     with right:
-        panel(ctx, "trending_hashtags", heading=False, csv="hashtags", key="hashtags_table")
+        panel(ctx, "trending_hashtags", heading=False, csv="hashtags", key="hashtags_table", limit=1000)
     left, right = st.columns(2)
     with left:
         st.subheader(cache.registry()["best_times"].label[lang], help=help_text("best_times", lang))

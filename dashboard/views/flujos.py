@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import cache, charts
 from dashboard.common import (current, explain, fetch, fetch_silent, help_text, panel, table, translated,
                               trend_scope, url_choice, url_choices, url_flag, url_tabs)
-from dashboard.i18n import fmt_number, fmt_percent, t
+from dashboard.i18n import fmt_date, fmt_number, fmt_percent, t
 from dashboard.present import code_label, plain
 from metrics.columns import NAME, PEOPLE
 from metrics.registry import col
@@ -103,7 +103,11 @@ def direction_section(ctx, lang: str, kinds: str | None, available: list[str], c
             st.caption(t("likes_apart_caption", lang, up=fmt_percent(row["upward"], lang),
                          weight=fmt_number(row["total_weight"], lang)))
     series = {c: direction.column(c).label[lang] for c in ("upward", "downward", "horizontal", "unranked")}
-    panel(ctx, "feedback_direction_trend", heading=False, show_table=False, scope=trend_scope(ctx.scope), kinds=kinds,
+    window = trend_scope(ctx.scope)
+    heading = t("direction_window", lang, gran=t(f"gran_{window.granularity}", lang),
+                start=fmt_date(window.start, lang), end=fmt_date(window.end, lang))
+    st.markdown(f"**{heading}**")
+    panel(ctx, "feedback_direction_trend", heading=False, show_table=False, scope=window, kinds=kinds,
           chart=lambda f: charts.stacked_shares(f, "period", series, "", lang), definition=False)
     panel(ctx, "feedback_direction", title=t("direction_by_region", lang), by="region", kinds=kinds,
           csv="direction-by-region", labels={"segment": t("region", lang)})
@@ -189,7 +193,8 @@ def network_section(ctx, lang: str, kinds: str | None) -> None:
                 name = {"brokers": "network_centrality", "bridges": "region_bridges", "silos": "silos"}[code]
                 order = {"brokers": ("betweenness", True), "bridges": ("regions_reached", True),
                          "silos": ("level", False)}[code]
-                panel(ctx, name, kinds=kinds, csv=code, limit=50 if code == "brokers" else 200,
+                extra = {"top": 0} if code == "bridges" else {}  # every bridge: the table shows 50, the CSV all
+                panel(ctx, name, kinds=kinds, csv=code, show_rows=50 if code != "silos" else 200, **extra,
                       columns=(*registry[name].columns, NAME), count_word=t("people", lang).lower(),
                       shape=lambda f, o=order: with_names(ctx, f).sort(o[0], descending=o[1], nulls_last=True))
             else:

@@ -228,9 +228,9 @@ def person_page(ctx, scope: Scope, path: dict[str, str], lang: str) -> None:
     cards = [(definition.column(c).label[lang], fmt_number(raw[c], lang))
              for c in ("active_days", "threads_started", "replies", "likes_given", "replies_received",
                        "likes_received", "people_replied_to", "people_who_replied", "visits")]
-    columns = st.columns(4)
-    for i, (name, value) in enumerate(cards):
-        columns[i % 4].metric(name, value, border=True)
+    for first in range(0, len(cards), 4):
+        for column, (name, value) in zip(st.columns(4), cards[first:first + 4]):
+            column.metric(name, value, border=True)
     with st.expander(f"ℹ️ {t('definition', lang)}: {definition.label[lang]}"):
         st.markdown(prose(definition.definition[lang], lang))
 

@@ -23,7 +23,7 @@ def test_people_without_an_office_are_shown_by_their_role_never_as_an_office():
     es = translated(PEOPLE, (NAME, REGION, OFFICE, ROLE), "es", HIERARCHY, "America/Mexico_City")
     assert es["office"].to_list() == ["Gerente regional (sin oficina)", "N1", "Fuera del directorio"]
     assert es["region"].to_list() == ["Norte", "Norte", "Fuera del directorio"]
-    assert es["role"].to_list() == ["Gerente regional", "Personal de oficina", "Sin rol"]
+    assert es["role"].to_list() == ["Gerente regional", "Personal de oficina", "Fuera del directorio"]
     en = translated(PEOPLE, (NAME, REGION, OFFICE, ROLE), "en", HIERARCHY, "America/Mexico_City")
     assert en["office"].to_list() == ["Regional manager (no office)", "N1", "Not in the directory"]
     assert not any("unassigned" in v.lower() for v in es["office"].to_list() + en["office"].to_list())
