@@ -344,12 +344,14 @@ def network(nodes: pl.DataFrame, edges: pl.DataFrame, lang: str, title: str, col
     for i, value in enumerate(sorted(set(groups))):
         part = nodes.filter(pl.col(color).fill_null("?") == value)
         sizes = part["size"].to_list() if "size" in part.columns else [1] * part.height
+        labelled = nodes.height <= 30  # few nodes (regions, roles): their names on the drawing
         fig.add_trace(go.Scatter(
-            x=[pos[n][0] for n in part["node"]], y=[pos[n][1] for n in part["node"]], mode="markers", name=str(value),
+            x=[pos[n][0] for n in part["node"]], y=[pos[n][1] for n in part["node"]],
+            mode="markers+text" if labelled else "markers", textposition="bottom center", name=str(value),
             marker={"size": [6 + 3 * math.sqrt(s) for s in sizes], "color": PALETTE[i % len(PALETTE)],
                     "line": {"width": 0.5, "color": "#fff"}},
             text=[(names or {}).get(str(n), str(n)) for n in part["node"]],
-            hovertemplate="%{text}<extra>" + str(value) + "</extra>"))
+            hovertemplate="%{text}<extra>" + str(value) + "</extra>", cliponaxis=False))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _layout(fig, title, height=560)

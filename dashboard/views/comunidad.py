@@ -41,7 +41,7 @@ def render() -> None:
                 continue
             name, params = lists[code]
             found = panel(ctx, name, csv=code, count_word=people, **params)
-            if found is not None and code != "incomplete":
+            if found is not None and code == "inactive":
                 st.caption(t("never_note", lang))
 
     panel(ctx, "champions", csv="champions", count_word=people, top=10_000, show_rows=50)  # every champion in the CSV
