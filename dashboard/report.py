@@ -25,6 +25,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -223,7 +224,8 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
         if name == "campaign_impact":
             parts.append(_sentence(t("campaign_window", lang, start=fmt_date(window.start, lang),
                                      end=fmt_date(window.end, lang)), "def"))
-        data = _get(frame, name, scope_of, lang, label(name), empty_message=empty, **params)
+        source = partial(frame, lang=lang) if name == "activity_alerts" else frame  # its reasons in the language
+        data = _get(source, name, scope_of, lang, label(name), empty_message=empty, **params)
         if isinstance(data, str):
             parts.append(data)
             continue

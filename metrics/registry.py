@@ -181,6 +181,7 @@ class MetricDefinition:
     group: str = "kpi"
     kind: str = "table"  # table | kpi
     change: str | None = None  # for a KPI: "percent" (relative change) or "points" (difference of shares)
+    notes: dict[str, str] | None = None  # Markdown printed after the parameters in docs/metrics.md (e.g. measurements)
 
     @property
     def module(self) -> str:
@@ -207,7 +208,7 @@ METRICS: dict[str, MetricDefinition] = {}
 def metric(name: str, *, label: dict[str, str], description: dict[str, str], definition: dict[str, str],
            columns: tuple[Column, ...], requires: tuple[str, ...] = (), requires_any: tuple[str, ...] = (),
            parameters: tuple[Parameter, ...] = (), group: str = "kpi", kind: str = "table",
-           change: str | None = None):
+           change: str | None = None, notes: dict[str, str] | None = None):
     """Register ``function`` as metric ``name``. Texts are dicts keyed by language (es, en)."""
 
     def decorate(function: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
@@ -224,7 +225,7 @@ def metric(name: str, *, label: dict[str, str], description: dict[str, str], def
             raise ValueError(f"metric {name}: a parameter is declared twice")
         METRICS[name] = MetricDefinition(name, function, label, description, definition, tuple(columns),
                                          frozenset(requires), frozenset(requires_any), tuple(parameters), group,
-                                         kind, change)
+                                         kind, change, notes)
         return function
 
     return decorate
@@ -332,4 +333,6 @@ def definitions_markdown(language: str = "en") -> str:
                     default = f"setting `{p.setting}`" if p.setting else f"`{p.default}`"
                     out.append(f"| `{p.name}` | {default} | {p.allowed()} | {p.description[language]} |")
                 out.append("")
+            if d.notes:
+                out += [d.notes.get(language) or d.notes["en"], ""]
     return "\n".join(out)

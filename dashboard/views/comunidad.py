@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import cache, charts
 from dashboard.common import current, fetch, help_text, panel, url_number, url_tabs
 from dashboard.i18n import fmt_number, fmt_percent, t
+from dashboard.present import code_label
 
 
 def render() -> None:
@@ -48,8 +49,9 @@ def render() -> None:
 
     st.subheader(t("inequality", lang), help=help_text("participation_inequality", lang))
     inequality = fetch(ctx, "participation_inequality")
-    if inequality is not None:
-        row = inequality.row(0, named=True)
+    for row in inequality.iter_rows(named=True) if inequality is not None else ():
+        # one row over all eligible people, one over contributors only: each says which
+        st.caption(f"{code_label(row['population'], lang)} ({fmt_number(row['people'], lang)})")
         cards = st.columns(4)
         cards[0].metric(t("gini", lang), fmt_number(row.get("gini"), lang, 2), border=True)
         cards[1].metric(t("top1", lang), fmt_percent(row.get("top1_share"), lang), border=True)

@@ -61,7 +61,8 @@ def render() -> None:
               shown=without_previous(("segment", "adoption", "change_pts", "active"), ctx.scope,
                                      cache.data_span(ctx.db)), labels={"segment": t("region", lang)})
 
-    panel(ctx, "activity_alerts", title=t("alerts", lang), empty_message=t("no_alerts", lang), csv="alerts")
+    panel(ctx, "activity_alerts", title=t("alerts", lang), empty_message=t("no_alerts", lang), csv="alerts",
+          lang=lang)  # the alerts' reasons in the page's language
     panel(ctx, "top_posts", csv="top-posts")
     st.subheader(t("campaigns", lang))
     st.caption(t("campaign_window", lang, start=fmt_date(window.start, lang), end=fmt_date(window.end, lang)))

@@ -21,6 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pulso.core.errors import SettingsError
+from pulso.core.holidays import DEFAULT_RULES, RULES, holidays_between, parse_extra
 
 DEFAULT_SETTINGS_PATH = Path(__file__).with_name("default_settings.toml")
 LANGUAGES = ("es", "en")
@@ -91,6 +92,12 @@ class Settings:
     thresholds: dict[str, float | int]
     source: str  # the file the settings were read from
     report: ReportDelivery = field(default_factory=ReportDelivery)  # delivery only: not part of the store's settings
+    holiday_rules: tuple[str, ...] = DEFAULT_RULES  # built-in holiday rules (pulso/core/holidays.py)
+    extra_holidays: tuple[str, ...] = ()  # more days or ranges: "2026-12-12", "2026-12-24..2026-12-31"
+
+    def holidays(self, first, last) -> dict:
+        """The organisation's holidays from ``first`` to ``last``: {date: (Spanish name, English name)}."""
+        return holidays_between(first, last, self.holiday_rules, self.extra_holidays)
 
     def threshold(self, key: str):
         try:
@@ -106,6 +113,7 @@ class Settings:
                           **{f"labels_{lang}": {r.name: r.labels[lang] for r in self.hierarchy.roles if lang in r.labels}
                              for lang in LANGUAGES}},
             "thresholds": dict(self.thresholds),
+            "calendar": {"holidays": list(self.holiday_rules), "extra_holidays": list(self.extra_holidays)},
         }
 
     def to_json(self) -> str:
@@ -142,14 +150,16 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
 
 
 def from_json(text: str, source: str) -> Settings:
-    """Settings as a store holds them (``Settings.to_json``)."""
-    return from_dict(json.loads(text), source, None)
+    """Settings as a store holds them (``Settings.to_json``); a key a store written by an older Pulso lacks
+    takes the packaged value."""
+    return from_dict(json.loads(text), source, _read_toml(DEFAULT_SETTINGS_PATH), strict=False)
 
 
-def from_dict(data: dict, source: str, defaults: dict | None) -> Settings:
-    """Validate settings given as nested dicts; sections and keys missing from ``data`` come from ``defaults``."""
+def from_dict(data: dict, source: str, defaults: dict | None, strict: bool = True) -> Settings:
+    """Validate settings given as nested dicts; sections and keys missing from ``data`` come from ``defaults``.
+    ``strict``: a threshold the defaults do not know is an error (a settings file); a store's is kept."""
     defaults = defaults or {}
-    known_sections = {"organization", "hierarchy", "thresholds", "report"}
+    known_sections = {"organization", "hierarchy", "thresholds", "calendar", "report"}
     unknown = sorted(set(data) - known_sections)
     if unknown:
         raise SettingsError(f"{source}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known_sections))})")
@@ -177,14 +187,35 @@ def from_dict(data: dict, source: str, defaults: dict | None) -> Settings:
                   for i, name in enumerate(normalized))
     thresholds = dict(defaults.get("thresholds", {}))
     for key, value in data.get("thresholds", {}).items():
-        if defaults and key not in thresholds:
+        if strict and defaults and key not in thresholds:
             raise SettingsError(f"{source}: [thresholds] has no key {key!r} (known: {', '.join(sorted(thresholds))})")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise SettingsError(f"{source}: [thresholds] {key} must be a number, 0 or more (got {value!r})")
         thresholds[key] = value
+    rules, extra = _calendar(data.get("calendar", {}), defaults.get("calendar", {}), source)
     return Settings(str(org.get("name", "Pulso")), str(timezone), Hierarchy(roles), thresholds, source,
-                    report_delivery({**defaults.get("report", {}), **data.get("report", {})}, source))
+                    report_delivery({**defaults.get("report", {}), **data.get("report", {})}, source), rules, extra)
 
+
+def _calendar(given: dict, defaults: dict, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The holiday rules and extra days of a [calendar] section (keys left out keep the defaults)."""
+    calendar = {**defaults, **given}
+    unknown = sorted(set(calendar) - {"holidays", "extra_holidays"})
+    if unknown:
+        raise SettingsError(f"{source}: [calendar] has no key {unknown[0]!r} (known: extra_holidays, holidays)")
+    rules = calendar.get("holidays", list(DEFAULT_RULES))
+    if not isinstance(rules, list) or any(rule not in RULES for rule in rules):
+        raise SettingsError(f"{source}: [calendar] holidays must be a list of: {', '.join(RULES)} (got {rules!r})")
+    extra = calendar.get("extra_holidays", [])
+    if not isinstance(extra, list):
+        raise SettingsError(f"{source}: [calendar] extra_holidays must be a list of days or ranges")
+    for entry in extra:
+        try:
+            parse_extra(entry)
+        except (ValueError, TypeError) as exc:
+            raise SettingsError(f"{source}: [calendar] extra_holidays: {entry!r} is not a day YYYY-MM-DD or a range "
+                                f"YYYY-MM-DD..YYYY-MM-DD ({exc})") from None
+    return tuple(dict.fromkeys(rules)), tuple(str(e).strip() for e in extra)
 
 def report_delivery(section: dict, source: str) -> ReportDelivery:
     """The [report] section, each key checked (a password never belongs in the file: name its variable)."""

@@ -158,7 +158,8 @@ def test_region_report_as_pdf_mailed(sample_store, tmp_path, smtp, capsys):
     active = fmt_number(kpi(sample_store, Scope(WEEK.start, WEEK.end, regions=("Bajío",)), "active_accounts"), "es")
     assert "Reporte de participación" in text and "Región: Bajío" in text
     assert f"Cuentas activas {active}" in text
-    assert "Sin alertas" in text  # the page's message, not "Sin datos"
+    # Bajío's two silent offices (Querétaro Norte, Morelia Oriente), each with its reason in Spanish
+    assert "Querétaro Norte" in text and "Sin actividad desde el" in text
     assert "None" not in text and "nan" not in text.split()
     _, message = smtp.messages[0]
     attachment = next(message.iter_attachments())
