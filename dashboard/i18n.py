@@ -198,22 +198,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "communities": ("Comunidades", "Communities"), "silos": ("Silos", "Silos"),
     "sender": ("Quien escribe", "Sender"), "receiver": ("Quien recibe", "Receiver"),
     "match_title": ("¿La red sigue a las regiones?", "Does the network follow the regions?"),
-    "match_sparse": ("Aún no se puede decir: en este periodo solo {share} de las personas tiene algún vínculo. "
-                     "Elija un periodo más largo o cuente más tipos de interacción.",
-                     "Cannot say yet: in this period only {share} of the people have any tie. Choose a longer "
-                     "period or count more kinds of interaction."),
-    "match_strong": ("Sí, en gran medida: quienes interactúan forman comunidades que son, casi siempre, su propia "
-                     "región.",
-                     "Largely yes: the people who interact form communities that are, almost always, their own "
-                     "region."),
-    "match_partial": ("Solo en parte: las comunidades que forman quienes interactúan se parecen a las regiones, pero "
-                      "muchas personas están en una comunidad de otra región.",
-                      "Only partly: the communities formed by the people who interact resemble the regions, but "
-                      "many people sit in a community of another region."),
-    "match_weak": ("No: las comunidades que forman quienes interactúan cruzan las regiones; la gente interactúa "
-                   "sin seguir la estructura formal.",
-                   "No: the communities formed by the people who interact cut across the regions; people interact "
-                   "regardless of the formal structure."),
     "match_numbers": ("Entre las {tied} personas con algún vínculo ({share} de todas), {own} está en una comunidad "
                       "donde predomina su propia región; {communities} comunidades para {regions} regiones; "
                       "información mutua normalizada entre comunidades y regiones: {nmi} (0 = nada en común, "

@@ -29,6 +29,8 @@ Definitions:
 
 from __future__ import annotations
 
+from collections import Counter
+
 import duckdb
 import networkx as nx
 import polars as pl
@@ -140,9 +142,16 @@ def partition_match(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0, 
     tied = [v for v in und.nodes if und.degree(v) > 0]
     truth, found = [region_of[v] for v in tied], [label_of[v] for v in tied]
     compare = bool(tied)
+    tied_set = set(tied)
+    groups = [members & tied_set for members in communities if len(members & tied_set) >= 2]
+    in_groups = sum(len(g) for g in groups)
+    region_name = dict(graph.nodes(data="region"))
+    own = sum(Counter(region_name[v] for v in g).most_common(1)[0][1] for g in groups)
     row = {
-        "nodes": und.number_of_nodes(), "nodes_with_ties": len(tied), "regions": len(regions),
-        "communities": len(communities), "tie_min_weight": graph.graph.get("min_weight", 1.0),
+        "nodes": und.number_of_nodes(), "nodes_with_ties": len(tied),
+        "tied_share": len(tied) / und.number_of_nodes() if und.number_of_nodes() else None, "regions": len(regions),
+        "communities": len(communities), "tied_communities": len(groups),
+        "own_region_share": own / in_groups if in_groups else None, "tie_min_weight": graph.graph.get("min_weight", 1.0),
         "region_modularity": nx.community.modularity(und, regions, weight="weight") if has_weight else None,
         "louvain_modularity": nx.community.modularity(und, communities, weight="weight") if has_weight else None,
         "adjusted_rand_index": adjusted_rand_score(truth, found) if compare else None,
@@ -156,12 +165,21 @@ def partition_match(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0, 
 STRUCTURE_MODULARITY = 0.3  # the usual sign of real community structure (Clauset, Newman and Moore 2004)
 
 
+MIN_TIED_PEOPLE = 20  # fewer people with a tie than this: too few to say whether communities follow regions
+
+
 def interpret_match(row: dict, lang: str = "es") -> str:
     """What the comparison of communities and regions means, in one or two sentences (es or en)."""
     es = lang == "es"
     if not row["nodes_with_ties"] or row["louvain_modularity"] is None:
         return "Sin vínculos: no hay comunidades que comparar con las regiones." if es else \
             "No ties: there are no communities to compare with the regions."
+    if row["nodes_with_ties"] < MIN_TIED_PEOPLE:
+        share = f"{100 * row['tied_share']:.1f} %" if es else f"{100 * row['tied_share']:.1f}%"
+        return (f"Aún no se puede decir: solo {row['nodes_with_ties']} personas ({share}) tienen algún vínculo en este "
+                "periodo. Elija un periodo más largo o cuente más tipos de interacción." if es else
+                f"Cannot say yet: only {row['nodes_with_ties']} people ({share}) have a tie in this period. Choose a "
+                "longer period or count more kinds of interaction.")
     ari, h, c = row["adjusted_rand_index"], row["homogeneity"], row["completeness"]
     figures = (f"índice de Rand ajustado {ari:.2f}, homogeneidad {h:.2f}, completitud {c:.2f}" if es else
                f"adjusted Rand index {ari:.2f}, homogeneity {h:.2f}, completeness {c:.2f}")
@@ -191,7 +209,12 @@ def interpret_match(row: dict, lang: str = "es") -> str:
                  f"The network {'has' if strong else 'has little'} community structure (modularity "
                  f"{row['louvain_modularity']:.2f}; from 0.3 it is usually real) and the regions, as a partition, "
                  f"have modularity {row['region_modularity']:.2f}.")
-    return f"{match} ({figures}). {structure}"
+    own = row["own_region_share"]
+    own_text = "" if own is None else (
+        f" De quienes están en una comunidad de dos o más personas, {100 * own:.1f} % está en una donde predomina su "
+        "propia región." if es else
+        f" Of the people in a community of two or more, {100 * own:.1f}% sit in one whose largest region is their own.")
+    return f"{match} ({figures}). {structure}{own_text}"
 
 
 def silos_frame(graph: nx.DiGraph) -> pl.DataFrame:
@@ -408,15 +431,22 @@ def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int 
     "Modularidad de la partición por regiones y de Louvain (desde 0.3 suele indicar estructura real); índice de "
     "Rand ajustado, información mutua normalizada, homogeneidad (cada comunidad es de una sola región) y "
     "completitud (cada región queda en una sola comunidad) entre ambas particiones, sobre las personas con algún "
-    "vínculo; y una interpretación en palabras.",
+    "vínculo; qué parte de quienes están en una comunidad de dos o más personas está en una donde predomina su "
+    "propia región; y una interpretación en palabras (con menos de 20 personas con vínculos, dice que aún no se "
+    "puede saber).",
     "Modularity of the region partition and of Louvain (from 0.3 it usually means real structure); adjusted Rand "
     "index, normalised mutual information, homogeneity (each community holds one region) and completeness (each "
-    "region stays in one community) between the two partitions, over the people with a tie; and an "
-    "interpretation in words.",
+    "region stays in one community) between the two partitions, over the people with a tie; which share of the "
+    "people in a community of two or more sit in one whose largest region is their own; and an interpretation in "
+    "words (with fewer than 20 people with a tie, it says it cannot tell yet).",
     (col("nodes", "int", "Personas", "People", "count"),
      col("nodes_with_ties", "int", "Personas con vínculos", "People with ties", "count"),
+     col("tied_share", "float", "Parte con vínculos", "Share with ties", "ratio"),
      col("regions", "int", "Regiones", "Regions", "count"),
-     col("communities", "int", "Comunidades", "Communities", "count"), TIE_MIN_WEIGHT,
+     col("communities", "int", "Comunidades", "Communities", "count"),
+     col("tied_communities", "int", "Comunidades de dos o más", "Communities of two or more", "count"),
+     col("own_region_share", "float", "En una comunidad de su región", "In a community of their region", "ratio"),
+     TIE_MIN_WEIGHT,
      col("region_modularity", "float", "Modularidad de las regiones", "Region modularity", "score"),
      col("louvain_modularity", "float", "Modularidad de Louvain", "Louvain modularity", "score"),
      col("adjusted_rand_index", "float", "Índice de Rand ajustado", "Adjusted Rand index", "score"),
@@ -429,8 +459,9 @@ def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: i
                            kinds=None, min_weight: float | None = None, lang: str = "es") -> pl.DataFrame:
     """One row (modularities and scores null when the graph has no edge)."""
     row = partition_match(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution, lang=lang)
-    return pl.DataFrame([row], schema={"nodes": pl.Int64, "nodes_with_ties": pl.Int64, "regions": pl.Int64,
-                                       "communities": pl.Int64, "tie_min_weight": pl.Float64,
+    return pl.DataFrame([row], schema={"nodes": pl.Int64, "nodes_with_ties": pl.Int64, "tied_share": pl.Float64,
+                                       "regions": pl.Int64, "communities": pl.Int64, "tied_communities": pl.Int64,
+                                       "own_region_share": pl.Float64, "tie_min_weight": pl.Float64,
                                        "region_modularity": pl.Float64, "louvain_modularity": pl.Float64,
                                        "adjusted_rand_index": pl.Float64, "normalized_mutual_info": pl.Float64,
                                        "homogeneity": pl.Float64, "completeness": pl.Float64,

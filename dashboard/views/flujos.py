@@ -17,6 +17,7 @@ from dashboard.common import (current, explain, fetch, fetch_silent, help_text, 
                               trend_scope, url_choice, url_choices, url_flag, url_tabs)
 from dashboard.i18n import fmt_date, fmt_number, fmt_percent, t
 from dashboard.present import code_label, plain
+from metrics.network import MIN_TIED_PEOPLE
 from metrics.columns import NAME, PEOPLE
 from metrics.registry import col
 
@@ -30,7 +31,6 @@ COMMUNITY_SUMMARY = (col("community", "int", "Comunidad", "Community", "count"),
                      col("main_region", "str", "Región principal", "Main region", "unit"),
                      col("main_share", "float", "Parte de esa región", "Share from that region", "ratio"),
                      col("offices", "int", "Oficinas", "Offices", "count"))
-MIN_TIED = 20  # fewer people with a tie than this: too few to say whether communities follow regions
 FIRST_REPLY_BY = ("asker_region", "asker_role", "responder_region", "responder_role")
 
 
@@ -202,22 +202,18 @@ def network_section(ctx, lang: str, kinds: str | None) -> None:
 
 
 def match_in_words(ctx, lang: str, kinds: str | None) -> None:
-    """Communities against regions, said in a sentence among the people who interact, with the figures behind it."""
-    st.markdown(f"**{t('match_title', lang)}**", help=help_text("communities_and_regions", lang))
-    found = fetch(ctx, "communities_and_regions", kinds=kinds)
+    """Communities against regions: the metric's own sentence, with the figures behind it."""
+    st.markdown(f"**{t('match_title', lang)}**", help=help_text("community_region_match", lang))
+    found = fetch(ctx, "community_region_match", kinds=kinds, lang=lang)
     if found is None:
         return
     row = found.row(0, named=True)
-    if not row["communities"] or (row["tied_people"] or 0) < MIN_TIED:
-        st.markdown(plain(t("match_sparse", lang, share=fmt_percent(row["tied_share"] or 0, lang))))
-        return
-    own = row["own_region_share"]
-    verdict = "match_strong" if own >= 0.7 else "match_partial" if own >= 0.4 else "match_weak"
-    st.markdown(plain(t(verdict, lang)))
-    st.caption(t("match_numbers", lang, tied=fmt_number(row["tied_people"], lang),
-                 share=fmt_percent(row["tied_share"], lang), own=fmt_percent(own, lang),
-                 communities=fmt_number(row["communities"], lang), regions=fmt_number(row["regions"], lang),
-                 nmi=fmt_number(row["normalized_mutual_info"], lang, 2)))
+    st.markdown(plain(row["interpretation"]))
+    if row["own_region_share"] is not None and row["nodes_with_ties"] >= MIN_TIED_PEOPLE:
+        st.caption(t("match_numbers", lang, tied=fmt_number(row["nodes_with_ties"], lang),
+                     share=fmt_percent(row["tied_share"], lang), own=fmt_percent(row["own_region_share"], lang),
+                     communities=fmt_number(row["tied_communities"], lang), regions=fmt_number(row["regions"], lang),
+                     nmi=fmt_number(row["normalized_mutual_info"], lang, 2)))
 
 
 def communities_table(ctx, lang: str, kinds: str | None) -> None:

@@ -1,4 +1,4 @@
-"""Communities against regions among the people who interact, on a hand-made graph.
+"""Communities against regions among the people who interact (community_region_match), on a hand-made graph.
 
 Norte: a, b, c and g; Sur: d, e, f. Generic interactions (e-mails) close a triangle a-b-c and a triangle d-e-f,
 with one bridge c -> d; g has no tie. Louvain finds the two triangles: 6 of 7 people are tied (85.7 %), two
@@ -35,15 +35,15 @@ def store(tmp_path_factory, regions: dict[str, str]):
 
 
 @pytest.mark.parametrize("moved, own_share, nmi", [((), 1.0, 1.0), (("c", "e", "f"), 4 / 6, None)])
-def test_communities_and_regions_among_tied_people(tmp_path_factory, moved, own_share, nmi):
+def test_communities_against_regions_among_tied_people(tmp_path_factory, moved, own_share, nmi):
     regions = {p: "Norte" for p in "abcg"} | {p: "Sur" for p in "def"}
     regions |= {p: ("Sur" if regions[p] == "Norte" else "Norte") for p in moved}
     con = store(tmp_path_factory, regions)
     try:
-        row = compute(con, "communities_and_regions", WEEK).row(0, named=True)
+        row = compute(con, "community_region_match", WEEK).row(0, named=True)
     finally:
         con.close()
-    assert (row["people"], row["tied_people"], row["communities"], row["regions"]) == (7, 6, 2, 2)
+    assert (row["nodes"], row["nodes_with_ties"], row["tied_communities"], row["regions"]) == (7, 6, 2, 2)
     assert row["tied_share"] == pytest.approx(6 / 7)
     assert row["own_region_share"] == pytest.approx(own_share)
     if nmi is not None:

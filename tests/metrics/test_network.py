@@ -241,12 +241,20 @@ def test_communities_against_regions_in_words(karate_con):
     found = [by_person[_kid(v)] for v in KARATE]
     assert row["homogeneity"] == pytest.approx(homogeneity_score(clubs, found))
     assert row["completeness"] == pytest.approx(completeness_score(clubs, found))
+    # the share of people whose community's largest club is their own, counted here from the communities found
+    members: dict[int, list[str]] = {}
+    for v in KARATE:
+        members.setdefault(by_person[_kid(v)], []).append(KARATE.nodes[v]["club"])
+    own = sum(max(c.count(x) for x in set(c)) for c in members.values() if len(c) >= 2) / \
+        sum(len(c) for c in members.values() if len(c) >= 2)
+    assert row["own_region_share"] == pytest.approx(own) and row["tied_share"] == 1.0
     # Louvain splits each club in two: every community belongs to one club (homogeneity .85), each club spans two
     assert row["interpretation"] == (
         "Las comunidades son trozos de regiones: la gente interactúa sobre todo dentro de su región, en grupos más "
         "pequeños que ella (índice de Rand ajustado 0.49, homogeneidad 0.85, completitud 0.46). La red tiene "
         "estructura de comunidades (modularidad 0.43; desde 0.3 suele ser real) y las regiones, como partición, "
-        "tienen modularidad 0.39.")
+        f"tienen modularidad 0.39. De quienes están en una comunidad de dos o más personas, {100 * own:.1f} % está "
+        "en una donde predomina su propia región.")
     english = community_region_match(karate_con, KARATE_SCOPE, lang="en")["interpretation"][0]
     assert english.startswith("The communities are pieces of regions: people interact mostly within their region")
 
@@ -259,9 +267,13 @@ def test_communities_against_regions_in_words(karate_con):
 ])
 def test_every_reading_of_the_comparison(scores, start):
     ari, h, c, modularity = scores
-    text = interpret_match({"nodes_with_ties": 10, "adjusted_rand_index": ari, "homogeneity": h, "completeness": c,
-                            "louvain_modularity": modularity, "region_modularity": 0.1})
+    text = interpret_match({"nodes_with_ties": 30, "tied_share": 0.5, "adjusted_rand_index": ari, "homogeneity": h,
+                            "completeness": c, "louvain_modularity": modularity, "region_modularity": 0.1,
+                            "own_region_share": None})
     assert text.startswith(start)
     assert ("apenas tiene estructura" in text) == (modularity < 0.3)
     assert interpret_match({"nodes_with_ties": 0, "louvain_modularity": None}, "en") == \
         "No ties: there are no communities to compare with the regions."
+    # fewer than 20 people with a tie: too few to tell
+    assert interpret_match({"nodes_with_ties": 19, "tied_share": 0.019, "louvain_modularity": 0.5}, "en").startswith(
+        "Cannot say yet: only 19 people (1.9%) have a tie in this period.")
