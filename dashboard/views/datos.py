@@ -24,6 +24,7 @@ def render() -> None:
         panel(ctx, "store_runs")
         panel(ctx, "store_rejects_by_reason", empty_message=t("no_rejects", lang))
         panel(ctx, "store_rejected_rows", empty_message=t("no_rejects", lang))
+        panel(ctx, "store_directory_conflicts", empty_message=t("no_conflicts", lang))
     st.subheader(t("vocabulary", lang))
     for term in VOCABULARY:
         st.markdown(f"**{term.name[lang]}.** {term.definition[lang]}")

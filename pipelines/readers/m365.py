@@ -20,7 +20,11 @@ person × period_start × period_end × activity keeps several periods and
 refresh dates apart without double counting. Concealed (hashed) names are kept
 as their own people (no e-mail: a hash is no address). Tenant-level aggregate
 reports carry no person: their rows are rejected with a reason, never silently
-dropped.
+dropped. A negative count rejects that count row alone (each line gives three
+or six rows, told apart in rejected_rows by ``item``).
+
+Limits: each report is read whole within ``[limits] parsed_file_mb``; a row
+over ``row_kb`` or a quote never closed stops the load naming the row.
 """
 
 from __future__ import annotations
@@ -103,15 +107,15 @@ class M365Reader:
             if path.is_dir() or is_zip(path):
                 with Archive(path) as archive:
                     csvs = [n for n in archive.names() if n.lower().endswith(".csv")]
-                    return bool(csvs) and all(report_kind(_header(archive.read_bytes(n)[:4096])) for n in csvs)
+                    return bool(csvs) and all(report_kind(_header(archive.head(n, 4096))) for n in csvs)
         except (OSError, IngestError):
             return False
         return False
 
     def read(self, path: Path, stage: Stage) -> None:
         kinds: set[str] = set()
-        for display, text in self._reports(path):
-            header, records = csv_records(text, display)
+        for display, text in self._reports(path, stage):
+            header, records = csv_records(text, display, stage.budget)
             kind = report_kind(header)
             if kind is None:
                 raise IngestError(display, f"not a Microsoft 365 Yammer usage report (the first column must be "
@@ -128,17 +132,19 @@ class M365Reader:
         if "groups" in kinds:
             stage.supply("groups")
 
-    def _reports(self, path: Path):
-        """(display name, text) of every report CSV at path."""
+    def _reports(self, path: Path, stage: Stage):
+        """(display name, text) of every report CSV at path, each within the limits."""
         if path.is_file() and not is_zip(path):
+            stage.budget.check_file(str(path), path.stat().st_size, parsed=True)
             data = path.read_bytes()
+            stage.budget.take(str(path), len(data))
             try:
                 yield str(path), data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise IngestError(str(path), f"not UTF-8 text (byte 0x{data[exc.start]:02x}; re-save as UTF-8)",
                                   data[: exc.start].count(b"\n") + 1) from exc
             return
-        with Archive(path) as archive:
+        with Archive(path, stage.budget) as archive:
             names = [n for n in archive.names() if n.lower().endswith(".csv")]
             if not names:
                 raise IngestError(str(path), "no report CSV files here")

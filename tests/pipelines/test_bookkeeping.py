@@ -202,3 +202,26 @@ def test_teams_reactions_of_older_copies_are_counted(tmp_path):
     summary = ingest([folder], db)
     assert summary.per_table["reactions"] == (3, 2, 0, 1)  # u2 and u3 loaded; the older copy's u2 a duplicate
     assert rows(db, "SELECT person_id FROM reactions ORDER BY 1") == [("teams:u2",), ("teams:u3",)]
+
+
+def test_the_command_line_prints_the_warning_and_strict_fails(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    export = tmp_path / "export"
+    export.mkdir()
+    write_csv(export / "people.csv", [{"person_id": "a"}])
+    write_csv(export / "interactions.csv", [{"interaction_id": "i1", "source_person_id": "x", "target_person_id": "y",
+                                             "kind": "email"}])
+    db = tmp_path / "s.duckdb"
+    command = [sys.executable, "-m", "pulso.cli", "ingest", str(export), "--db", str(db)]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, env=env)
+    assert done.returncode == 0 and done.stderr.strip().splitlines() == [
+        f"pulso: warning: {export / 'interactions.csv'}: 1 of 1 interactions rows rejected (100 %, more than the 50 % "
+        f"allowed by [limits] reject_warning_share); first reason: unknown person in source_person_id: x"]
+    before = digest(db)
+    done = subprocess.run(command + ["--strict"], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("pulso: error: --strict: ") and digest(db) == before

@@ -73,7 +73,7 @@ def test_far_dates_are_rejected_with_their_reason_and_never_stored(tmp_path):
     assert reasons[4].startswith("created_at 294247-01-01 00:00:00 is " + window)
     assert reasons[6].startswith("created_at infinity is " + window)
     assert reasons[8].startswith("created_at 1989-12-31 23:00:00 is " + window)
-    assert reasons[10].startswith("edited_at 9999-01-01 00:00:00 is " + window)
+    assert reasons[10].startswith("edited_at 9999-01-01 06:00:00 is " + window)  # a date alone: local midnight
     assert rows(db, "SELECT value FROM store_info WHERE key = 'data_last_day'") == [("2024-03-04",)]
 
 
@@ -104,12 +104,12 @@ def test_far_dates_in_date_columns_and_slack_times_are_rejected(tmp_path):
                     "ORDER BY 1") == [("activity_counts", True), ("campaign_events", True)]
     export = Path(shutil.copytree(SLACK, tmp_path / "slack"))
     (export / "general" / "2024-03-06.json").write_text(json.dumps([
-        {"type": "message", "user": "U1", "text": "del futuro", "ts": "253370764800.000100"}]), encoding="utf-8")
+        {"type": "message", "user": "U1", "text": "del futuro", "ts": "253370764800.000000"}]), encoding="utf-8")
     db2 = tmp_path / "slack.duckdb"
     ingest([export], db2)
     assert rows(db2, "SELECT count(*) FROM messages WHERE body = 'del futuro'") == [(0,)]
     assert rows(db2, "SELECT reason FROM rejected_rows WHERE file LIKE '%2024-03-06.json'") == [
-        ("created_at 9999-12-31 00:00:00.0001 is outside the plausible window 1990-01-01 .. "
+        ("created_at 9999-01-01 00:00:00 is outside the plausible window 1990-01-01 .. "
          f"{(datetime.now(UTC) + timedelta(days=1)).date()} ([limits] first_year, days_ahead)",)]
 
 
