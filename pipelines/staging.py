@@ -95,10 +95,13 @@ def offset_check(name: str, text: str, max_hours: int) -> str:
 
 
 def staging_select(table: Table, available: dict[str, str], field_bytes: int = 1 << 20,
-                   max_offset_hours: int = 14) -> list[str]:
-    """SELECT items that type, normalise and check every column a source gave: ``_bad`` / ``_bad_value`` (the
-    first value that cannot be read as its type), ``_big`` / ``_big_size`` (the first text value over
-    ``field_bytes``), ``_reject`` (a reason to reject the row: a UTC offset out of bounds)."""
+                   max_offset_hours: int = 14) -> tuple[list[str], list[str]]:
+    """(inner, outer) SELECT items that type, normalise and check every column a source gave. The inner items
+    compute each column's text (``_t_<name>``) and typed value (``_v_<name>``) once; the outer items read them:
+    the canonical columns, ``_bad`` / ``_bad_value`` (the first value that cannot be read as its type),
+    ``_big`` / ``_big_size`` (the first text value over ``field_bytes``) and ``_reject`` (a reason to reject the
+    row: a UTC offset out of bounds)."""
+    inner: list[str] = ["_line"]
     items: list[str] = []
     parts: dict[str, list[str]] = {"_bad": [], "_bad_value": [], "_big": [], "_big_size": [], "_reject": []}
     for col in table.columns:
@@ -107,24 +110,31 @@ def staging_select(table: Table, available: dict[str, str], field_bytes: int = 1
         given = available[col.name]
         if col.type.endswith("[]"):
             items.append(f"{normalized(table, col.name, list_expression(col.name, given))} AS {col.name}")
+            inner.append(col.name)
             continue
         if given == col.type and col.type != "VARCHAR":  # already typed (Parquet, frames)
             items.append(f"{normalized(table, col.name, col.name)} AS {col.name}")
+            inner.append(col.name)
             continue
-        text = text_expression(col.name)
-        typed = typed_expression(text, col.type)
-        items.append(f"{normalized(table, col.name, typed)} AS {col.name}")
+        text, value = f"_t_{col.name}", f"_v_{col.name}"
+        typed = typed_expression(text_expression(col.name), col.type)
+        inner.append(f"{text_expression(col.name)} AS {text}")
+        if typed != text_expression(col.name):
+            inner.append(f"{typed} AS {value}")
+        else:
+            value = text
+        items.append(f"{normalized(table, col.name, value)} AS {col.name}")
         if given == "VARCHAR":
-            parts["_big"].append(f"WHEN strlen({col.name}) > {int(field_bytes)} THEN '{col.name}'")
-            parts["_big_size"].append(f"WHEN strlen({col.name}) > {int(field_bytes)} THEN strlen({col.name})")
-        if typed != text:
-            parts["_bad"].append(f"WHEN {text} IS NOT NULL AND {typed} IS NULL THEN '{col.name}'")
-            parts["_bad_value"].append(f"WHEN {text} IS NOT NULL AND {typed} IS NULL THEN {text}")
+            parts["_big"].append(f"WHEN strlen({text}) > {int(field_bytes)} THEN '{col.name}'")
+            parts["_big_size"].append(f"WHEN strlen({text}) > {int(field_bytes)} THEN strlen({text})")
+        if value != text:
+            parts["_bad"].append(f"WHEN {text} IS NOT NULL AND {value} IS NULL THEN '{col.name}'")
+            parts["_bad_value"].append(f"WHEN {text} IS NOT NULL AND {value} IS NULL THEN {text}")
         if col.type == "TIMESTAMP":
             parts["_reject"].append(offset_check(col.name, text, int(max_offset_hours)))
     for name, branches in parts.items():
         items.append(f"CASE {' '.join(branches)} END AS {name}" if branches else f"NULL AS {name}")
-    return items
+    return inner, items
 
 
 @dataclass
@@ -194,11 +204,12 @@ class Stage:
     def _insert_from(self, target: Table, file: str, relation: str, params: list | None = None) -> None:
         described = self.con.execute(f"DESCRIBE SELECT * FROM {relation}", params or []).fetchall()
         limits = self.settings.limits
-        select = staging_select(target, {row[0]: row[1] for row in described}, limits.field_bytes,
-                                limits.utc_offset_hours)
+        inner, select = staging_select(target, {row[0]: row[1] for row in described}, limits.field_bytes,
+                                       limits.utc_offset_hours)
         select += ["? AS source", "? AS _file", "CAST(_line AS BIGINT) AS _line"]
         before = self._count(target)
-        run(self.con, f"INSERT INTO {typed_table_name(target)} BY NAME SELECT {', '.join(select)} FROM {relation}",
+        run(self.con, f"INSERT INTO {typed_table_name(target)} BY NAME SELECT {', '.join(select)} "
+                      f"FROM (SELECT {', '.join(inner)} FROM {relation})",
             [self.source, file] + (params or []))
         self.rows_read[(file, target.name)] += self._count(target) - before
 
