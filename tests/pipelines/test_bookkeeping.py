@@ -216,7 +216,7 @@ def test_the_command_line_prints_the_warning_and_strict_fails(tmp_path):
                                              "kind": "email"}])
     db = tmp_path / "s.duckdb"
     command = [sys.executable, "-m", "pulso.cli", "ingest", str(export), "--db", str(db)]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ}
     done = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, env=env)
     assert done.returncode == 0 and done.stderr.strip().splitlines() == [
         f"pulso: warning: {export / 'interactions.csv'}: 1 of 1 interactions rows rejected (100 %, more than the 50 % "

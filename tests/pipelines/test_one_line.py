@@ -123,7 +123,7 @@ def test_no_traceback_reaches_the_user_for_any_failure_class(tmp_path):
         paths, expected = make_case(kind, case)
         done = subprocess.run([sys.executable, "-m", "pulso.cli", "ingest", *paths, "--db", str(db)],
                               capture_output=True, text=True, cwd=PROJECT_ROOT,
-                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                              env=dict(os.environ))
         lines = done.stderr.strip().splitlines()
         assert done.returncode == 2, (kind, done.stderr)
         assert len(lines) == 1 and lines[0].startswith("pulso: error: ") and expected in lines[0], (kind, done.stderr)

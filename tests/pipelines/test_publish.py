@@ -135,7 +135,7 @@ def remount_read_only(point: Path) -> None:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pulso.cli", *args], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                          cwd=PROJECT_ROOT, env=dict(os.environ))
 
 
 def test_not_enough_free_space_is_one_line_before_copying(tmpfs, tmp_path):

@@ -11,6 +11,7 @@ instead and nothing is published. Every failure is one line on stderr.
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 
@@ -34,7 +35,9 @@ def run(args) -> int:
     if not args.paths and not args.db.exists():
         raise UserError(f"{args.db}: no store yet; give the exports to load")
     settings = load_settings()
-    summary = ingest(args.paths, args.db, args.format_name, settings, strict=args.strict)
+    with warnings.catch_warnings():  # a library's warning is not the user's business: one line per problem
+        warnings.simplefilter("ignore")
+        summary = ingest(args.paths, args.db, args.format_name, settings, strict=args.strict)
     formats = ", ".join(summary.formats) or "settings only"
     print(f"run {summary.run_id} ({formats}) published to {args.db} with settings {settings.digest}")
     if summary.per_table:
