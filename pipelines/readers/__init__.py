@@ -52,6 +52,11 @@ def detect_reader(path: Path) -> Reader:
     for reader in all_readers():
         if reader.detect(path):
             return reader
+    if path.is_dir() or path.name.lower().endswith(".zip"):
+        from pipelines.readers.archive import Archive
+
+        with Archive(path):  # a link out of the folder, an unsafe or repeated member: say that, not "unknown"
+            pass
     if path.is_file() and path.name.lower().endswith((".csv", ".csv.gz", ".txt", ".tsv")):
         from pipelines.readers.directory import directory_hint
 

@@ -138,6 +138,9 @@ class Archive:
         for info in infos:
             if unsafe_name(info.filename):
                 raise IngestError(self.display(info.filename), "unsafe member name (absolute, or going up with '..')")
+            if info.filename.lower().endswith(".zip"):
+                raise IngestError(self.display(info.filename), "a zip inside the zip: Pulso does not open nested "
+                                                               "archives (unpack it and load its content)")
             if info.filename in seen:
                 raise IngestError(self.display(info.filename), "appears twice in the zip; which copy is the export "
                                                                "cannot be told")

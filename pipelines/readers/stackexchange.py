@@ -64,9 +64,17 @@ REACTION_SCHEMA = {"reaction_id": S, "message_id": S, "person_id": S, "kind": S,
                    "weight": pl.Int64, "_line": pl.Int64}
 
 
+OFFSET_AT_END = re.compile(r"(?:Z|[+-]\d\d(?::?\d\d)?)$")
+
+
 def utc(value: str | None) -> str | None:
-    """SE times are UTC without an offset ('2018-02-06T20:19:50.957')."""
-    return f"{value}+00:00" if value else None
+    """SE times are UTC without an offset ('2018-02-06T20:19:50.957'); one that carries an offset keeps it."""
+    if not value:
+        return None
+    value = value.strip()
+    if OFFSET_AT_END.search(value[10:]):
+        return value
+    return f"{value}+00:00" if ("T" in value or " " in value) else f"{value}T00:00:00+00:00"
 
 
 def day_of(value: str | None) -> str | None:

@@ -602,11 +602,30 @@ class _Load:
             self.add("people", display, {"person_id": pid, "email": None, "display_name": name, "is_bot": bot,
                                          "_line": line})
         for table in ("people", "groups", "memberships", "messages", "reactions"):
+            schema = SCHEMAS[table]
             for display, rows in self.rows[table].items():
-                self.stage.add_frame(table, display, pl.DataFrame(rows, schema=SCHEMAS[table]))
+                self.stage.add_frame(table, display, pl.DataFrame([clean_row(r, schema) for r in rows], schema=schema))
         self.stage.supply("people", "groups", "messages", "reactions")
         if self.memberships_seen or self.rows["memberships"]:
             self.stage.supply("memberships")
+
+
+def clean_value(value: object, dtype: object) -> object:
+    """A Graph value as its column's type: text columns take text (a number as written, an object or a list as
+    JSON, so that the engine names it if it cannot be read), flags take booleans, lists take lists of text."""
+    if value is None:
+        return None
+    if dtype == pl.Boolean:
+        return value if isinstance(value, bool) else None
+    if dtype == pl.Int64:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(dtype, pl.List):
+        return [v if isinstance(v, str) else dumps(v) for v in value] if isinstance(value, list) else None
+    return value if isinstance(value, str) else dumps(value)
+
+
+def clean_row(row: dict, schema: dict) -> dict:
+    return {k: clean_value(row.get(k), dtype) for k, dtype in schema.items()}
 
 
 def reaction_list(value: object) -> list:

@@ -69,7 +69,7 @@ class Limits:
     row with the reason). Sizes are decompressed bytes."""
 
     file_mb: int = 16384  # one file: a plain file, a .gz once decompressed, a member of a zip
-    parsed_file_mb: int = 512  # one file a reader must hold whole in memory (JSON; Yammer, M365, directory CSV)
+    parsed_file_mb: int = 256  # one file a reader must hold whole in memory (JSON; Yammer, M365, directory CSV)
     load_mb: int = 65536  # every file of one load together
     field_kb: int = 1024  # one value: a cell, a JSON string, an XML attribute
     row_kb: int = 4096  # one row: a CSV record, a JSON record, an XML row

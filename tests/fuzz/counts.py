@@ -18,6 +18,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 JOINS = ("channel_join", "group_join", "channel_leave", "group_leave")
+csv.field_size_limit(1 << 31)
 
 
 def _text(data: bytes) -> str:
