@@ -81,7 +81,7 @@ def store_rejects_by_reason(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.
 @store_metric("store_rejected_rows", "Filas rechazadas", "Rejected rows",
               "Las filas rechazadas más recientes, con archivo, fila, tabla, motivo y contenido.",
               "The newest rejected rows, with file, row, table, reason and content.",
-              (col("run_id", "str", "Carga", "Run", "id"), REJECT_FILE, col("line", "int", "Fila", "Row", "number"),
+              (col("run_id", "str", "Carga", "Run", "id"), REJECT_FILE, col("line", "int", "Fila", "Row", "count"),
                REJECT_TABLE, REJECT_REASON, col("raw", "str", "Contenido", "Content", "text")),
               (limit("limit", 1000, "Cuántas filas.", "How many rows.", maximum=10_000),))
 def store_rejected_rows(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 1000) -> pl.DataFrame:
@@ -100,7 +100,7 @@ def store_rejected_rows(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int
                col("column_name", "str", "Dato", "Field", "code"),
                col("directory_value", "str", "Según el directorio", "Directory says", "text"),
                col("other_value", "str", "Según la otra fuente", "Other source says", "text"),
-               SOURCE, REJECT_FILE, col("line", "int", "Fila", "Row", "number")),
+               SOURCE, REJECT_FILE, col("line", "int", "Fila", "Row", "count")),
               (limit("limit", 1000, "Cuántas filas.", "How many rows.", maximum=10_000),))
 def store_directory_conflicts(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 1000) -> pl.DataFrame:
     return frame(con, """

@@ -32,7 +32,7 @@ from pipelines.store import (
     set_info, writer_lock,
 )
 from pulso import __version__
-from pulso.core.schema import READER_TABLES
+from pulso.core.schema import READER_TABLES, TABLES_BY_NAME
 from pulso.core.settings import Settings, load_settings
 from pulso.core.sql import one, run
 
@@ -275,8 +275,11 @@ def _record_facts(con: duckdb.DuckDBPyConnection, stages: list[Stage]) -> None:
             continue
         table, column = FACT_TIME_COLUMNS[fact]
         counted = f"count({column})" if fact == "join_dates" else "count(*)"
-        first, last, rows = one(con,
-            f"SELECT min({column}), max({column}), {counted} FROM {table} WHERE source = ?", [source]
-        )
+        if TABLES_BY_NAME[table].column(column).type == "DATE":  # a day: its local midnight, as a date alone is
+            bound = "timezone(getvariable('pulso_tz'), CAST({}({}) AS TIMESTAMP)) AT TIME ZONE 'UTC'"
+            low, high = bound.format("min", column), bound.format("max", column)
+        else:
+            low, high = f"min({column})", f"max({column})"
+        first, last, rows = one(con, f"SELECT {low}, {high}, {counted} FROM {table} WHERE source = ?", [source])
         run(con, "UPDATE source_facts SET first_at = ?, last_at = ?, rows = ? WHERE source = ? AND fact = ?",
                     [first, last, rows, source, fact])
