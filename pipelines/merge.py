@@ -2,10 +2,18 @@
 
 Rules (documented in docs/pulso-export-format.md, "Load semantics"):
 - A value that cannot be read as its column's type (a date, a number, a
-  boolean) stops the load: one line naming the file, the row and the problem.
+  boolean), or over ``[limits] field_kb``, stops the load: one line naming the
+  file, the row and the problem.
 - A row missing a required value, breaking a rule (unknown state, negative
-  duration...) or referring to a person or message the store does not know is
-  rejected and kept in ``rejected_rows`` with its reason.
+  duration, a time outside the plausible window or with a UTC offset beyond
+  the bound...) or referring to a person or message the store does not know is
+  rejected and kept in ``rejected_rows`` with its reason: every refused row is
+  one ``rejected_rows`` row (``item`` tells apart several from one record);
+  rows leave the staging tables by their rowid, so rows sharing a line never
+  take each other along.
+- For people the org directory lists, the directory's e-mail, name, region,
+  office, role and manager win; another source's differing value is recorded
+  in ``directory_conflicts`` and dropped.
 - A row that repeats a row of this run, or carries no value the store does not
   already hold, is a duplicate and is skipped.
 - Every other row is loaded: new keys are inserted, known keys are updated

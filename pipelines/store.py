@@ -4,7 +4,10 @@ A load never touches the live file. It copies the live store (or starts an
 empty one) to a temporary file beside it, works there, checkpoints and closes
 it, then ``os.replace``s it over the live file: a reader sees the old store or
 the new one, never half a load, and a failed run leaves the live file
-byte-for-byte as it was.
+byte-for-byte as it was. The store path is resolved first (a link to a store:
+the lock and the replace act on the file it points to); with the lock held,
+build copies that dead runs left behind are removed, and free space for a copy
+is checked before copying.
 """
 
 from __future__ import annotations

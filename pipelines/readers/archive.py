@@ -21,7 +21,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from pipelines.errors import IngestError
-from pipelines.limits import Budget
+from pipelines.limits import Budget, LimitedStream
 
 
 def is_zip(path: Path) -> bool:
@@ -87,26 +87,6 @@ def folder_files(root: Path) -> list[str]:
                     continue
             found.append(path.relative_to(root).as_posix())
     return sorted(found)
-
-
-class _Counted:
-    """A binary stream that stops with one line past a byte limit and counts what it gave against the load."""
-
-    def __init__(self, stream, display: str, budget: Budget, parsed: bool):
-        self.stream, self.display, self.budget, self.parsed = stream, display, budget, parsed
-        self.size = 0
-        self.limit = budget.file_limit(parsed)
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.stream.read(n)
-        self.size += len(data)
-        if self.size > self.limit:
-            self.budget.check_file(self.display, self.size, self.parsed, decompressed=True)
-        self.budget.take(self.display, len(data))
-        return data
-
-    def close(self) -> None:
-        self.stream.close()
 
 
 class Archive:
@@ -211,10 +191,10 @@ class Archive:
             if self._zip is not None:
                 info = self._zip.getinfo(name)
                 self.budget.check_file(display, info.file_size, parsed, decompressed=True)
-                return _Counted(self._zip.open(info), display, self.budget, parsed)
+                return LimitedStream(self._zip.open(info), display, self.budget, parsed)
             path = self.path / name
             self.budget.check_file(display, path.stat().st_size, parsed)
-            return _Counted(open(path, "rb"), display, self.budget, parsed)
+            return LimitedStream(open(path, "rb"), display, self.budget, parsed)
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error, KeyError, ValueError) as exc:
             raise IngestError(display, f"cannot read (damaged or truncated archive?): {exc}") from exc
 
