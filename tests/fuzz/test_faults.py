@@ -67,7 +67,7 @@ def test_loads_killed_at_random_moments(tmp_path):
     seen = {"unchanged": 0, "published": 0, "left a build copy": 0}
     for kill in range(KILLS):
         before, (runs, _) = digest(db), runs_and_check(db)
-        delay = rng.uniform(imports * 0.8, full * 1.05)
+        delay = rng.uniform(imports * 0.8, full * 1.3)
         process = subprocess.Popen(load_command(db), cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         time.sleep(delay)
@@ -87,6 +87,6 @@ def test_loads_killed_at_random_moments(tmp_path):
         assert leftovers(tmp_path) == [], context
     assert seen["unchanged"] + seen["published"] == KILLS
     summary.SUMMARY.append(f"faults: {KILLS} loads killed (SIGKILL) at random moments between {imports * 0.8:.1f} s and "
-                           f"{full * 1.05:.1f} s (seed {seed}): store unchanged {seen['unchanged']}, complete new store "
+                           f"{full * 1.3:.1f} s (seed {seed}): store unchanged {seen['unchanged']}, complete new store "
                            f"{seen['published']}, build copy left behind {seen['left a build copy']} (each removed by "
                            f"the next load, which always succeeded)")
