@@ -12,8 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import cache, filters
-from dashboard.common import Context, set_current
-from dashboard.i18n import t
+from dashboard.common import STYLE, Context, set_current
+from dashboard.i18n import t, zone_name
 from dashboard.pages import PAGES
 from pulso.core.scope import Scope
 
@@ -30,11 +30,13 @@ def _store_scope(db: Path, lang: str) -> Scope | None:
     span = cache.data_span(db)
     if span is None:
         return None
-    return filters.sidebar(lang, cache.filter_options(db), span, cache.settings(db).hierarchy)
+    settings = cache.settings(db)
+    return filters.sidebar(lang, cache.filter_options(db), span, settings.hierarchy, zone_name(settings.timezone))
 
 
 def main() -> None:
     st.set_page_config(page_title="Pulso", page_icon=ICON, layout="wide")
+    st.markdown(STYLE, unsafe_allow_html=True)
     lang = filters.language()
     db = Path(os.environ.get("PULSO_DB", DEFAULT_DB))
     with cache.run_store(db):  # this run reads one published store from start to end (a newer one: next run)

@@ -231,7 +231,8 @@ def metric(name: str, *, label: dict[str, str], description: dict[str, str], def
 
 
 METRIC_MODULES = ("activity", "kpis", "ladder", "community", "conversations", "content", "topics", "campaigns",
-                  "alerts", "health", "inequality", "flows", "responsiveness", "network", "store_overview")
+                  "alerts", "health", "inequality", "flows", "responsiveness", "network", "store_overview",
+                  "lookups", "groups", "person", "communities")
 
 
 def load_all_metrics() -> dict[str, MetricDefinition]:

@@ -4,7 +4,10 @@ The settings are data, not code. They are read from a TOML file (the packaged
 ``default_settings.toml`` unless ``--config FILE`` or ``$PULSO_CONFIG`` names
 another; a key the file leaves out keeps the packaged value), written into the
 store by every publish (``to_json`` / ``from_json``), and read back from the
-store by every metric: a store carries the settings that built it.
+store by every metric: a store carries the settings that built it. The
+``[report]`` section (the SMTP server ``pulso report --mail-to`` uses) is about
+delivery, not about the data: it is read from the file in force and never
+stored.
 """
 
 from __future__ import annotations
@@ -129,6 +132,25 @@ def limits_from(values: dict, source: str) -> Limits:
 
 
 @dataclass(frozen=True)
+class ReportDelivery:
+    """How ``pulso report --mail-to`` sends the report: an SMTP server. It is read from the settings file in force
+    and never written into the store; the password comes from the environment variable ``password_env``."""
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    sender: str = ""  # the [report] key "from"
+    starttls: bool = True
+    username: str = ""
+    password_env: str = "PULSO_SMTP_PASSWORD"
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+REPORT_KEYS = {"smtp_host": str, "smtp_port": int, "from": str, "starttls": bool, "username": str, "password_env": str}
+
+
+@dataclass(frozen=True)
 class Settings:
     organization_name: str
     timezone: str
@@ -136,6 +158,7 @@ class Settings:
     thresholds: dict[str, float | int]
     source: str  # the file the settings were read from
     limits: Limits = field(default_factory=Limits)
+    report: ReportDelivery = field(default_factory=ReportDelivery)  # delivery only: not part of the store's settings
 
     def threshold(self, key: str):
         try:
@@ -195,7 +218,7 @@ def from_json(text: str, source: str) -> Settings:
 def from_dict(data: dict, source: str, defaults: dict | None) -> Settings:
     """Validate settings given as nested dicts; sections and keys missing from ``data`` come from ``defaults``."""
     defaults = defaults or {}
-    known_sections = {"organization", "hierarchy", "thresholds", "limits"}
+    known_sections = {"organization", "hierarchy", "thresholds", "limits", "report"}
     unknown = sorted(set(data) - known_sections)
     if unknown:
         raise SettingsError(f"{source}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known_sections))})")
@@ -229,4 +252,23 @@ def from_dict(data: dict, source: str, defaults: dict | None) -> Settings:
             raise SettingsError(f"{source}: [thresholds] {key} must be a number, 0 or more (got {value!r})")
         thresholds[key] = value
     limits = limits_from({**defaults.get("limits", {}), **data.get("limits", {})}, source)
-    return Settings(str(org.get("name", "Pulso")), str(timezone), Hierarchy(roles), thresholds, source, limits)
+    return Settings(str(org.get("name", "Pulso")), str(timezone), Hierarchy(roles), thresholds, source,
+                    limits=limits,
+                    report=report_delivery({**defaults.get("report", {}), **data.get("report", {})}, source))
+
+
+def report_delivery(section: dict, source: str) -> ReportDelivery:
+    """The [report] section, each key checked (a password never belongs in the file: name its variable)."""
+    for key, value in section.items():
+        if key not in REPORT_KEYS:
+            hint = " (put the password in an environment variable and name it with password_env)" \
+                if "pass" in key else ""
+            raise SettingsError(f"{source}: [report] has no key {key!r}{hint} (known: {', '.join(sorted(REPORT_KEYS))})")
+        wanted = REPORT_KEYS[key]
+        if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+            raise SettingsError(f"{source}: [report] {key} must be {wanted.__name__} (got {value!r})")
+    port = section.get("smtp_port", 587)
+    if not 0 < port < 65536:
+        raise SettingsError(f"{source}: [report] smtp_port must be from 1 to 65535 (got {port})")
+    return ReportDelivery(section.get("smtp_host", ""), port, section.get("from", ""), section.get("starttls", True),
+                          section.get("username", ""), section.get("password_env", "PULSO_SMTP_PASSWORD"))
