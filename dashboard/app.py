@@ -12,12 +12,15 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import cache, filters
-from dashboard.common import Context, set_current
-from dashboard.i18n import t
+from dashboard.common import STYLE, Context, set_current
+from dashboard.i18n import t, zone_name
 from dashboard.pages import PAGES
 from pulso.core.scope import Scope
 
 DEFAULT_DB = "data/pulso.duckdb"
+# The page icon is a local image, served by the dashboard itself: a Material icon or an emoji as page_icon makes
+# every browser fetch the icon from a font CDN, and the dashboard makes no outbound request.
+ICON = Path(__file__).with_name("static") / "pulso-icon.png"
 
 
 def _store_scope(db: Path, lang: str) -> Scope | None:
@@ -27,21 +30,24 @@ def _store_scope(db: Path, lang: str) -> Scope | None:
     span = cache.data_span(db)
     if span is None:
         return None
-    return filters.sidebar(lang, cache.filter_options(db), span, cache.settings(db).hierarchy)
+    settings = cache.settings(db)
+    return filters.sidebar(lang, cache.filter_options(db), span, settings.hierarchy, zone_name(settings.timezone))
 
 
 def main() -> None:
-    st.set_page_config(page_title="Pulso", page_icon=":material/monitoring:", layout="wide")
+    st.set_page_config(page_title="Pulso", page_icon=ICON, layout="wide")
+    st.markdown(STYLE, unsafe_allow_html=True)
     lang = filters.language()
     db = Path(os.environ.get("PULSO_DB", DEFAULT_DB))
-    scope = _store_scope(db, lang)
-    set_current(Context(lang, db, scope))
-    page = st.navigation([st.Page(str(p.script), title=t(f"page_{p.key}", lang), icon=p.icon, url_path=p.url_path,
-                                  default=p.default) for p in PAGES])
-    st.title(page.title)
-    if scope is not None:
-        st.caption(filters.caption(scope, lang))
-    page.run()
+    with cache.run_store(db):  # this run reads one published store from start to end (a newer one: next run)
+        scope = _store_scope(db, lang)
+        set_current(Context(lang, db, scope))
+        page = st.navigation([st.Page(str(p.script), title=t(f"page_{p.key}", lang), icon=p.icon,
+                                      url_path=p.url_path, default=p.default) for p in PAGES])
+        st.title(page.title)
+        if scope is not None:
+            st.caption(filters.caption(scope, lang))
+        page.run()
 
 
 main()

@@ -34,11 +34,13 @@ EVENTS = ("messages", "reactions", "visits")
     label={"es": "Tendencia de actividad", "en": "Activity trend"},
     description={"es": "Activos, contribuyentes y volúmenes por periodo.", "en": "Actives, contributors and volumes per period."},
     definition={"es": "Por periodo (día, semana que inicia lunes, mes o trimestre, recortado al alcance): cuentas activas, "
-                      "contribuyentes, hilos iniciados, respuestas, me gusta y visitas. Me gusta / visitas vacíos si la "
+                      "contribuyentes, hilos iniciados, respuestas, me gusta (recibidos por los mensajes de personas del "
+                      "alcance, de cualquiera, también sin autor conocido) y visitas. Me gusta / visitas vacíos si la "
                       "fuente no los da.",
                 "en": "Per period (day, Monday-start week, month or quarter, clipped to the scope): active and "
-                      "contributing accounts, threads started, replies, likes and visits. Likes / visits are empty "
-                      "when no source supplies them."},
+                      "contributing accounts, threads started, replies, likes (received by the messages of people in "
+                      "scope, from anyone, unknown givers included) and visits. Likes / visits are empty when no "
+                      "source supplies them."},
     columns=(PERIOD_START, col("active_accounts", "int", "Cuentas activas", "Active accounts", "count"),
              col("contributing_accounts", "int", "Cuentas que aportan", "Contributing accounts", "count"),
              col("threads_started", "int", "Hilos iniciados", "Threads started", "count"),
@@ -71,7 +73,7 @@ def trend_expression(shape: ScopeShape, granularity: str) -> ibis.Table:
     d = d.filter(d.person_id.isin(sp.person_id), d.day.between(d.period_start, d.period_end))
     act = d.group_by(_start=E.bucket_start(d.day, granularity), _person=d.person_id).aggregate(
         _active=d.acted.any(), _contributing=d.contributed.any(), _threads_started=d.threads_started.sum(),
-        _replies=d.replies.sum(), _likes=d.likes_given.sum(), _visits=d.visits.sum())
+        _replies=d.replies.sum(), _likes=d.likes_received.sum(), _visits=d.visits.sum())
     buckets = ibis.table({"value": "date"}, name="trend_buckets")
     j = buckets.left_join(act, buckets.value == act._start)
     return j.group_by(period_start=j.value).aggregate(

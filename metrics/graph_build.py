@@ -67,26 +67,43 @@ def acts_inputs(scope: Scope, kinds: tuple[str, ...] | None = None) -> dict:
 
 
 @cache
-def _pair_expression(shape: ScopeShape, by_kind: bool, granularity: str | None) -> ibis.Table:
+def _pair_expression(shape: ScopeShape, by_kind: bool, granularity: str | None, undated: bool = False) -> ibis.Table:
     ev = scoped_acts(shape, both_in_scope=True, by_kind=by_kind)
     if granularity:
-        ev = ev.filter(ev.day.notnull())
+        if not undated:
+            ev = ev.filter(ev.day.notnull())
         return ev.group_by(period=E.bucket_start(ev.day, granularity), source_person_id=ev.src,
                            target_person_id=ev.dst).aggregate(weight=ev.weight.sum(), events=ev.count()).order_by(
-            "period", "source_person_id", "target_person_id")
+            ibis.asc("period", nulls_first=False), "source_person_id", "target_person_id")
     return ev.group_by(source_person_id=ev.src, target_person_id=ev.dst).aggregate(
         weight=ev.weight.sum(), events=ev.count()).order_by("source_person_id", "target_person_id")
 
 
 def pair_edges(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds: tuple[str, ...] | None = None,
-               by_period: bool = False) -> pl.DataFrame:
+               by_period: bool = False, undated: bool = False) -> pl.DataFrame:
     """Edges aggregated per (source, target) over all kinds (or ``kinds``), both ends in scope.
 
     Columns: source_person_id, target_person_id, weight, events (and period when ``by_period``:
-    the bucket of scope.granularity; undated acts are then left out).
+    the bucket of scope.granularity; undated acts are then left out, or with ``undated`` kept with a null period).
     """
-    expression = _pair_expression(scope.shape, bool(kinds), scope.granularity if by_period else None)
+    expression = _pair_expression(scope.shape, bool(kinds), scope.granularity if by_period else None,
+                                  by_period and undated)
     return E.engine_of(con).frame(expression, acts_inputs(scope, kinds))
+
+
+def self_loops(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds: tuple[str, ...] | None = None,
+               by_period: bool = False) -> dict:
+    """People in scope with an act towards themself, per bucket of scope.granularity (None: undated acts) or,
+    without ``by_period``, over the whole scope (key None): the self-loops a graph of the acts would have."""
+    expression = _self_loop_expression(scope.shape, bool(kinds), scope.granularity if by_period else None)
+    return dict(E.engine_of(con).frame(expression, acts_inputs(scope, kinds)).iter_rows())
+
+
+@cache
+def _self_loop_expression(shape: ScopeShape, by_kind: bool, granularity: str | None) -> ibis.Table:
+    ev = scoped_acts(shape, self_only=True, by_kind=by_kind)
+    period = E.bucket_start(ev.day, granularity) if granularity else ibis.null("date")
+    return ev.group_by(period=period).aggregate(n=ev.src.nunique())
 
 
 def scoped_people(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.DataFrame:

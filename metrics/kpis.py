@@ -7,12 +7,14 @@ the period** (``pp``, ``people_period``): one row per person in scope
 ``contributed``): ``acted``, ``contributed``, ``active_days``, ``acted_28`` (in
 the 28 days ending on the period's last day), ``acted_before`` (in the previous
 period of the same length), the sums ``threads_started``, ``replies``,
-``likes``, ``hashtags``, ``visits``, ``visit_seconds``, the person's
-``eligible``, ``joined_day`` and ``first_contribution_day``, and the period's
-``period_start``, ``period_end`` and ``period_days``. Each KPI is a registered
-metric ``(con, scope) -> one row 'value'``; ``kpi_summary``, the cards and the
-report list the KPIs in the order they are declared and compute them all in one
-pass per period. Adding a KPI is adding one declaration below.
+``likes`` (reactions the person's messages received in the period, from any
+giver -- unknown givers included: a source such as Stack Exchange gives
+up-votes without the voter), ``hashtags``, ``visits``, ``visit_seconds``, the
+person's ``eligible``, ``joined_day`` and ``first_contribution_day``, and the
+period's ``period_start``, ``period_end`` and ``period_days``. Each KPI is a
+registered metric ``(con, scope) -> one row 'value'``; ``kpi_summary``, the
+cards and the report list the KPIs in the order they are declared and compute
+them all in one pass per period. Adding a KPI is adding one declaration below.
 
 The aggregates are Ibis expressions (``pulso.core.expr``): the same definitions
 run on DuckDB and on Spark. The period's dates travel as data (``KPI_ARGS``).
@@ -81,8 +83,10 @@ KPIS: tuple[Kpi, ...] = (
         ("Respuestas escritas en el periodo por personas del alcance.", "Replies written in the period by people in scope."),
         lambda pp: pp.replies.sum(), value="count", requires=("messages",)),
     Kpi("likes", ("Me gusta", "Likes"),
-        ("Me gusta y otras reacciones dados en el periodo por personas del alcance.",
-         "Likes and other reactions given in the period by people in scope."),
+        ("Me gusta y otras reacciones recibidos en el periodo por los mensajes de personas del alcance, de "
+         "cualquiera, también de quien la fuente no identifica.",
+         "Likes and other reactions received in the period by the messages of people in scope, from anyone, "
+         "including givers the source does not name."),
         lambda pp: pp.likes.sum(), value="count", requires=("reactions",)),
     Kpi("hashtag_uses", ("Usos de hashtags", "Hashtag uses"),
         ("Hashtags en los mensajes escritos en el periodo por personas del alcance.",
@@ -97,8 +101,10 @@ KPIS: tuple[Kpi, ...] = (
         lambda pp: E.median_where(pp.visit_seconds.cast("float64") / 60, pp.acted), value="minutes",
         requires=("visits",), decimals=2),
     Kpi("new_accounts", ("Cuentas nuevas", "New accounts"),
-        ("Personas del alcance cuya cuenta se creó en el periodo.", "People in scope whose account was created in the period."),
-        lambda pp: count_where(pp, pp.joined_day.between(pp.period_start, pp.period_end))),
+        ("Personas del alcance cuya cuenta se creó en el periodo (solo si alguna fuente da la fecha de alta).",
+         "People in scope whose account was created in the period (only where a source gives creation dates)."),
+        lambda pp: count_where(pp, pp.joined_day.between(pp.period_start, pp.period_end)),
+        requires=("people", "join_dates")),
     Kpi("first_time_contributors", ("Primeras aportaciones", "First-time contributors"),
         ("Personas cuya primera aportación de siempre cae en el periodo.",
          "People whose first contribution ever falls in the period."),
@@ -128,7 +134,7 @@ def people_period(shape: ScopeShape) -> ibis.Table:
         _acted_28=count_where(d, d.acted & d.day.between(d.window_start, d.period_end)) > 0,
         _acted_before=count_where(d, d.acted & d.day.between(d.previous_start, d.previous_end)) > 0,
         _threads_started=d.threads_started.sum(where=in_period), _replies=d.replies.sum(where=in_period),
-        _likes=d.likes_given.sum(where=in_period), _hashtags=d.hashtags_used.sum(where=in_period),
+        _likes=d.likes_received.sum(where=in_period), _hashtags=d.hashtags_used.sum(where=in_period),
         _visits=d.visits.sum(where=in_period), _visit_seconds=d.visit_seconds.sum(where=in_period))
     base = a.join(sp)  # the period's dates as columns of every row
     j = base.left_join(act, base.person_id == act._person)

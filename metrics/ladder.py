@@ -13,7 +13,8 @@ weeks ending on ``scope.end``; week k covers days end-7k+1 .. end-7(k-1)):
   are no longer regular (lapsed contributors);
 - ``unaware``: eligible (in the directory, not left) with no action at all up to
   the scope's end.
-People not in the directory with no action are not on the ladder; bots never.
+People not in the directory with no action are not on the ladder; bots never; people who left (their
+``left_day`` on or before the scope's end) neither, from the day they left.
 The highest stage that fits wins. Deleted messages count as the contribution they were.
 """
 
@@ -32,7 +33,7 @@ from metrics.parameters import by
 from metrics.registry import Parameter, col, metric
 from pulso.core import expr as E
 from pulso.core.expr import Engine, count_where
-from pulso.core.scope import Scope, ScopeShape, eligible_expr, people_in_scope
+from pulso.core.scope import Scope, ScopeShape, eligible_expr, not_left_expr, people_in_scope
 
 STAGES = ("unaware", "interested", "first_time", "regular", "enthusiast")
 
@@ -60,12 +61,13 @@ DEFINITION = {
           "(alguna acción pero no de los peldaños superiores, incluye contribuyentes que dejaron de serlo), primera "
           "vez (primera contribución en el periodo), regular (contribuyó en ≥ 3 de las últimas 8 semanas), entusiasta "
           "(regular, contribuyó en ≥ 50 % de las últimas 13 semanas, respondió en ≥ 5 hilos y recibió respuestas o "
-          "reacciones de ≥ 5 personas). Los umbrales son los de la configuración.",
+          "reacciones de ≥ 5 personas). Quien se fue (fecha de baja hasta el cierre) queda fuera desde ese día. Los "
+          "umbrales son los de la configuración.",
     "en": "Participation ladder at the period's end: unaware (eligible, no action ever), interested (some action but "
           "no higher rung, including lapsed contributors), first_time (first contribution in the period), regular "
           "(contributed in ≥ 3 of the last 8 weeks), enthusiast (regular, contributed in ≥ 50 % of the last 13 "
-          "weeks, replied in ≥ 5 threads and got replies or reactions from ≥ 5 people). Thresholds come from the "
-          "settings.",
+          "weeks, replied in ≥ 5 threads and got replies or reactions from ≥ 5 people). People who left (a left day "
+          "up to the period's end) are out of it from that day. Thresholds come from the settings.",
 }
 
 
@@ -104,7 +106,7 @@ def ladder_expression(shape: ScopeShape) -> ibis.Table:
         (j.first_contribution_day.between(j.period_start, j.period_end), "first_time"),
         (j.first_action_day <= j.period_end, "interested"),
         else_="unaware")
-    j = j.filter((j.first_action_day <= j.period_end) | eligible_expr(j, j.period_end))
+    j = j.filter(not_left_expr(j, j.period_end), (j.first_action_day <= j.period_end) | eligible_expr(j, j.period_end))
     return j.select(person_id=j.person_id, name=j.display_name, region=j.region, office=j.office, role=j.role,
                     stage=stage).order_by("person_id")
 
@@ -121,6 +123,16 @@ def ladder_frame(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, regular_
         enthusiast_window=int(enthusiast_window), regular_weeks=int(regular_weeks), need_weeks=need_weeks,
         enthusiast_threads=int(enthusiast_threads), enthusiast_people=int(enthusiast_people))
     return E.engine_of(con).frame(ladder_expression(scope.shape), {**scope.inputs(), **args})
+
+
+LEFT_ARGS = E.Args("left_args", day="date")
+
+
+@cache
+def _left_by() -> ibis.Table:
+    """person_id of the people who left on or before the day in ``left_args``."""
+    pf = LEFT_ARGS.join(E.table("person_facts"))
+    return pf.filter(pf.left_day <= pf.day).select("person_id")
 
 
 @metric("participation_ladder",
@@ -164,9 +176,11 @@ def participation_ladder_counts(con: duckdb.DuckDBPyConnection | Engine, scope: 
         shared=True)
 def participation_transitions(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, **params) -> pl.DataFrame:
     """from_stage, to_stage, people, direction (promoted / demoted / stayed). A person on the ladder in only one
-    of the two periods counts as ``unaware`` in the other."""
+    of the two periods counts as ``unaware`` in the other; people who left by the period's end are in neither."""
     now = ladder_frame(con, scope, **params).select("person_id", pl.col("stage").alias("to_stage"))
-    before = ladder_frame(con, scope.previous(), **params).select("person_id", pl.col("stage").alias("from_stage"))
+    left = E.engine_of(con).frame(_left_by(), LEFT_ARGS.data(day=scope.end))
+    before = (ladder_frame(con, scope.previous(), **params).join(left, on="person_id", how="anti")
+              .select("person_id", pl.col("stage").alias("from_stage")))
     both = now.join(before, on="person_id", how="full", coalesce=True).with_columns(
         pl.col("from_stage").fill_null("unaware"), pl.col("to_stage").fill_null("unaware"))
     rank = {s: i for i, s in enumerate(STAGES)}

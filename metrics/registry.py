@@ -187,6 +187,7 @@ class MetricDefinition:
     group: str = "kpi"
     kind: str = "table"  # table | kpi
     change: str | None = None  # for a KPI: "percent" (relative change) or "points" (difference of shares)
+    notes: dict[str, str] | None = None  # Markdown printed after the parameters in docs/metrics.md (e.g. measurements)
     shared: bool = False  # written as shared Ibis expressions: runs on DuckDB and on Spark
 
     @property
@@ -214,7 +215,7 @@ METRICS: dict[str, MetricDefinition] = {}
 def metric(name: str, *, label: dict[str, str], description: dict[str, str], definition: dict[str, str],
            columns: tuple[Column, ...], requires: tuple[str, ...] = (), requires_any: tuple[str, ...] = (),
            parameters: tuple[Parameter, ...] = (), group: str = "kpi", kind: str = "table",
-           change: str | None = None, shared: bool = False):
+           change: str | None = None, notes: dict[str, str] | None = None, shared: bool = False):
     """Register ``function`` as metric ``name``. Texts are dicts keyed by language (es, en)."""
 
     def decorate(function: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
@@ -231,14 +232,15 @@ def metric(name: str, *, label: dict[str, str], description: dict[str, str], def
             raise ValueError(f"metric {name}: a parameter is declared twice")
         METRICS[name] = MetricDefinition(name, function, label, description, definition, tuple(columns),
                                          frozenset(requires), frozenset(requires_any), tuple(parameters), group,
-                                         kind, change, shared)
+                                         kind, change, notes, shared)
         return function
 
     return decorate
 
 
 METRIC_MODULES = ("activity", "kpis", "ladder", "community", "conversations", "content", "topics", "campaigns",
-                  "alerts", "health", "inequality", "flows", "responsiveness", "network", "store_overview")
+                  "alerts", "health", "inequality", "flows", "responsiveness", "network", "store_overview",
+                  "lookups", "groups", "person")
 
 
 def load_all_metrics() -> dict[str, MetricDefinition]:
@@ -350,4 +352,6 @@ def definitions_markdown(language: str = "en") -> str:
                     default = f"setting `{p.setting}`" if p.setting else f"`{p.default}`"
                     out.append(f"| `{p.name}` | {default} | {p.allowed()} | {p.description[language]} |")
                 out.append("")
+            if d.notes:
+                out += [d.notes.get(language) or d.notes["en"], ""]
     return "\n".join(out)

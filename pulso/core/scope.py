@@ -125,6 +125,12 @@ class Scope:
         return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(self.groups)]
 
 
+def not_left(alias: str = "sp", day: str = "?") -> str:
+    """Still there on ``day`` (by default the bound parameter): no left day, or a left day after it. From the day
+    they leave people are out of the ladder, the lists and adoption."""
+    return f"({alias}.left_day IS NULL OR {alias}.left_day > {day})"
+
+
 @cache
 def people_in_scope(shape: ScopeShape) -> ibis.Table:
     """**People in scope**: ``person_facts`` rows (``PEOPLE_COLUMNS``) that are not bots and pass the filters the
@@ -157,12 +163,17 @@ def _people_sql(shape: ScopeShape) -> tuple[str, tuple[str, ...]]:
     return text, tuple(field for _, field in sorted(found))
 
 
+def not_left_expr(person: ibis.Table, day: ibis.Value) -> ibis.BooleanValue:
+    """Still there on ``day``, as an expression over people in scope (the twin of ``not_left``)."""
+    return person.left_day.isnull() | (person.left_day > day)
+
+
 def eligible_expr(person: ibis.Table, day: ibis.Value) -> ibis.BooleanValue:
     """**Eligible** on ``day``, as an expression over people in scope (the twin of ``eligible``)."""
-    return person.in_directory & (person.left_day.isnull() | (person.left_day > day))
+    return person.in_directory & not_left_expr(person, day)
 
 
 def eligible(alias: str = "sp", day: str = "?") -> str:
     """**Eligible** on ``day`` (by default the bound parameter): in the org directory and not left on or before
     that day (people in scope are never bots). Adoption's denominator and the lists of people to act on."""
-    return f"({alias}.in_directory AND ({alias}.left_day IS NULL OR {alias}.left_day > {day}))"
+    return f"({alias}.in_directory AND {not_left(alias, day)})"

@@ -51,11 +51,15 @@ VOCABULARY: tuple[Term, ...] = (
     Term("like", {"es": "Me gusta", "en": "Like"},
          {"es": "Cualquier reacción a un mensaje (su peso cuando la fuente solo da cuentas). Como interacción va de quien "
                 "reacciona al autor del mensaje; las reacciones sin persona conocida cuentan en los totales del mensaje "
-                "pero no como interacción.",
+                "pero no como interacción. El indicador «Me gusta» cuenta los recibidos por los mensajes de las "
+                "personas del alcance, de cualquiera (también sin persona conocida); dar un me gusta es una aportación "
+                "de quien lo da.",
           "en": "Any reaction to a message (its weight where the source only gives counts). As an interaction it goes "
                 "from the reactor to the message's author; reactions without a known person count in the message's "
-                "totals but not as an interaction."},
-         "`person_day_activity.likes_given` / `likes_received`, `threads.likes`, `acts` kind `like`"),
+                "totals but not as an interaction. The Likes KPI counts those received by the messages of people in "
+                "scope, from anyone (unknown givers included); giving a like is a contribution of the giver."},
+         "`person_day_activity.likes_given` / `likes_received` (KPI `likes`, `activity_trend`), `threads.likes`, "
+         "`acts` kind `like`"),
     Term("act", {"es": "Interacción", "en": "Interaction"},
          {"es": "Un acto dirigido de persona a persona: respuesta, mención, me gusta o interacción genérica de otra "
                 "fuente (correo, reunión...). Las de una persona consigo misma se cuentan aparte.",
@@ -84,10 +88,21 @@ VOCABULARY: tuple[Term, ...] = (
          "`Scope.people_cte` over `person_facts` (pulso/core/scope.py)"),
     Term("eligible", {"es": "Elegible", "en": "Eligible"},
          {"es": "En el directorio de la organización y sin baja en el día considerado (el cierre del periodo): el "
-                "denominador de la adopción y quienes pueden aparecer como inactivos.",
+                "denominador de la adopción y quienes pueden aparecer como inactivos. Desde el día de su baja una "
+                "persona sale de la adopción, de la escalera, de las listas (inactivas, dormidas, perfiles) y de las "
+                "unidades de las alertas.",
           "en": "In the organisation's directory and not left on the day considered (the period's end): adoption's "
-                "denominator and who can be listed as inactive."},
-         "`eligible` (pulso/core/scope.py) over `person_facts.left_day`"),
+                "denominator and who can be listed as inactive. From the day they leave, people are out of adoption, "
+                "the ladder, the lists (inactive, dormant, profiles) and the alerts' units."},
+         "`eligible`, `not_left` (pulso/core/scope.py) over `person_facts.left_day`"),
+    Term("holiday", {"es": "Día inhábil", "en": "Holiday"},
+         {"es": "Un día del calendario de la configuración: los días de descanso obligatorio de México (LFT art. 74) y "
+                "la Semana Santa, calculados para cada año, más los días que la organización añada. Un día hábil es "
+                "un lunes a viernes que no es inhábil; las alertas no juzgan semanas con pocos días hábiles.",
+          "en": "A day of the settings' calendar: Mexico's mandatory rest days (Federal Labour Law art. 74) and Holy "
+                "Week, computed for every year, plus the days the organisation adds. A working day is a Monday to "
+                "Friday that is not a holiday; alerts do not judge weeks with few working days."},
+         "`[calendar]` in the settings; pulso/core/holidays.py"),
 )
 
 

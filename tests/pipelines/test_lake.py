@@ -65,7 +65,7 @@ def test_export_writes_partitions_the_key_as_a_column_and_a_manifest(store, tmp_
     assert [p.name for p in (lake / "people").iterdir()] == ["data_0.parquet"]
     written = json.loads((lake / MANIFEST).read_text())
     assert written == json.loads(json.dumps(manifest, default=str))
-    assert written["schema_version"] == 3 and written["timezone"] == "America/Mexico_City"
+    assert written["schema_version"] == 4 and written["timezone"] == "America/Mexico_City"
     assert written["settings"]["organization"]["timezone"] == "America/Mexico_City"
     # activity from Jan 31 (local) to Feb 2; the account created on Jan 10 is not activity
     assert written["span"] == {"first_day": "2025-01-31", "last_day": "2025-02-02"}

@@ -110,6 +110,8 @@ def run(args) -> int:
     params = parse_params(args.param)
     if args.by:
         params["by"] = args.by
+    if "lang" not in params and any(p.name == "lang" for p in definition.parameters):
+        params["lang"] = args.lang  # metrics that write sentences (alerts' reasons) write them in --lang
     if args.engine == "spark":
         return run_on_spark(args, definition, params)
     if args.lake:

@@ -89,8 +89,9 @@ def test_hashed_names_kept_as_their_own_people(tmp_path):
     assert rows(db, "SELECT person_id, email, display_name, state, left_at FROM people ORDER BY person_id") == [
         ("m365:6F1A9C3B2E4D5A6B7C8D9E0F1A2B3C4D", None, "A1B2C3D4E5F60718293A4B5C6D7E8F90", "active", None),
         (ANA, "ana.lopez@banco.mx", "Ana López", "active", None),
+        # State Change Date is a date alone: midnight of that day in Mexico City (06:00 UTC), so it stays the 15th
         ("m365:luis.paz@banco.mx", "luis.paz@banco.mx", "Luis Paz", "deleted",
-         __import__("datetime").datetime(2024, 3, 15)),
+         __import__("datetime").datetime(2024, 3, 15, 6, 0)),
     ]
     assert rows(db, f"SELECT count(*), sum(count) FROM activity_counts WHERE person_id = '{HASH}'") == [(6, 19)]
 

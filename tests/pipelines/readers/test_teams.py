@@ -387,8 +387,9 @@ def test_reingest_is_noop_and_a_delta_round_folds_the_edit(tmp_path):
     # messages: the 13 rows again plus the delta copy of M1; M1's two copies carry the edit (delta-1 sorts
     # first, so it is the one loaded); the event is rejected again; everything else is unchanged.
     assert newer.per_table["messages"] == (14, 1, 1, 12)
-    # reactions now come from M1's newest copy (the delta): its 3 old ones and Beto's 😆 (new), plus R3's, M5's
-    assert newer.per_table["reactions"] == (6, 1, 0, 5)
+    # reactions now come from M1's newest copy (the delta): its 3 old ones and Beto's 😆 (new), plus R3's, M5's;
+    # the older copy's 3 reactions (messages-1.json) are read too and counted as duplicates, never dropped
+    assert newer.per_table["reactions"] == (9, 1, 0, 8)
     assert rows(db, "SELECT body, edited_at FROM messages WHERE message_id = ?", [M1]) == [
         ("Cierre revisado", T(2024, 3, 9, 10))]
     assert rows(db, "SELECT person_id, kind FROM reactions WHERE message_id = ? ORDER BY created_at", [M1]) == [

@@ -107,7 +107,8 @@ def test_people_groups_and_facts(tmp_path):
         ("yammer:group:8", "Dirección", None, True),
     ]
     facts = rows(db, "SELECT fact, rows FROM source_facts WHERE source = 'yammer' ORDER BY fact")
-    assert facts == [("groups", 2), ("messages", 6), ("people", 6)]
+    # join_dates: the 4 Users.csv rows with joined_at (what new accounts are counted from)
+    assert facts == [("groups", 2), ("join_dates", 4), ("messages", 6), ("people", 6)]
 
 
 @pytest.mark.parametrize("state, deleted, suspended, expected", [
