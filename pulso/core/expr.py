@@ -9,10 +9,10 @@ Pulso's own connection (``DuckDBEngine``), or Spark SQL run on a Spark session
 
 Values never enter the SQL text. Scope dates, filter values and metric
 parameters travel as **data**: small tables (``Args`` for one-row scalars, the
-scope's filter lists) registered next to the query on a private cursor (DuckDB)
-or as temporary views (Spark), and joined or read as scalar subqueries by the
-expression. The SQL text therefore depends only on the expression's shape and
-is compiled once per shape (``sql``).
+scope's filter lists) registered on the connection for the time of the query
+(DuckDB) or as temporary views (Spark), and joined by the expression. The SQL
+text therefore depends only on the expression's shape and is compiled once per
+shape (``sql``).
 
 Rules for shared expressions (operations measured to differ between engines):
 - no ``epoch_seconds()`` on timestamps with fractions: use ``ts.delta(other, unit="microsecond")``;
@@ -201,8 +201,10 @@ class Engine(Protocol):
 
 
 class DuckDBEngine:
-    """Shared expressions on a DuckDB connection: compiled SQL (cached per shape) run on a private cursor that
-    holds the expression's data inputs, so concurrent callers of one connection never see each other's."""
+    """Shared expressions on a DuckDB connection (or cursor): compiled SQL, cached per shape, run with the
+    expression's data inputs registered on the connection for the time of the query. Like any DuckDB
+    connection it serves one caller at a time: concurrent callers each take their own cursor (the dashboard
+    does), so their inputs never meet."""
 
     name = "duckdb"
 
@@ -211,13 +213,15 @@ class DuckDBEngine:
 
     def frame(self, expr: ibis.Table, inputs: Mapping[str, pa.Table] | None = None) -> pl.DataFrame:
         text = sql(expr, "duckdb")
-        cursor = self.con.cursor()
+        registered = []
         try:
             for name, data in (inputs or {}).items():
-                cursor.register(name, data)
-            result = cursor.sql(text).to_arrow_table()
+                self.con.register(name, data)
+                registered.append(name)
+            result = self.con.sql(text).to_arrow_table()
         finally:
-            cursor.close()
+            for name in registered:
+                self.con.unregister(name)
         return to_frame(result, expr.schema())
 
     def create(self, name: str, source: ibis.Table | pa.Table, inputs: Mapping[str, pa.Table] | None = None) -> None:
