@@ -29,7 +29,10 @@ Definitions:
 
 from __future__ import annotations
 
-from collections import Counter
+import os
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import replace
 
 import duckdb
 import networkx as nx
@@ -41,8 +44,11 @@ from metrics.graph_build import build_digraph, pair_edges, scoped_people, self_l
 from metrics.parameters import KINDS, LANG, SEED, limit
 from metrics.registry import Parameter, col, metric
 from metrics.store import data_span
+from pulso.core.expr import is_duckdb
 from pulso.core.periods import bucket_starts
+from pulso.core.schema import NETWORK_TABLES
 from pulso.core.scope import UNASSIGNED, Scope
+from pulso.core.sql import frame, one
 
 FACTS = ("people",)
 ANY_FACT = ("messages", "interactions")
@@ -72,14 +78,64 @@ def tie_threshold(edges: pl.DataFrame, min_weight: float | None) -> float:
     return threshold
 
 
-def scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None) -> nx.DiGraph:
-    """The weighted person DiGraph of a scope (compute once, cache by scope); ties weaker than the
-    threshold of ``tie_threshold`` are left out and the threshold is kept in ``graph.graph['min_weight']``."""
+def build_scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None,
+                      min_weight: float | None = None) -> nx.DiGraph:
+    """The weighted person DiGraph of a scope; ties weaker than the threshold of ``tie_threshold`` are left out
+    and the threshold is kept in ``graph.graph['min_weight']``. Always builds; see ``scope_graph``."""
     edges = pair_edges(con, scope, kinds=kinds)
     threshold = tie_threshold(edges, min_weight)
     graph = build_digraph(edges.filter(pl.col("weight") >= threshold), scoped_people(con, scope))
     graph.graph["min_weight"] = threshold
     return graph
+
+
+# One graph per scope, shared by every network metric asked about it (centrality, communities, the match with
+# regions, silos and bridges all read the same graph): the last few graphs built, keyed by the store's file and
+# publish and by the scope, kinds and threshold. Small: a one-year graph at 10M events holds ~150,000 ties.
+GRAPH_CACHE_SIZE = 3
+_graphs: OrderedDict = OrderedDict()
+_graphs_lock = threading.Lock()
+
+
+def store_key(con) -> tuple | None:
+    """What identifies the published store ``con`` reads (its file, that file's inode and modification time and
+    the publish time), or None when it cannot be told (an in-memory database, another engine)."""
+    if not is_duckdb(con):
+        return None
+    found = one(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+    if not found or not found[0]:
+        return None
+    try:
+        stat = os.stat(found[0])
+    except OSError:
+        return None
+    published = one(con, "SELECT value FROM store_info WHERE key = 'published_at'")
+    return found[0], stat.st_ino, stat.st_mtime_ns, published[0] if published else None
+
+
+def scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None) -> nx.DiGraph:
+    """The scope's graph (``build_scope_graph``), built once and shared while it stays among the last
+    ``GRAPH_CACHE_SIZE`` asked for. The scope's granularity does not change the graph, so it is not in the key."""
+    key = store_key(con)
+    if key is None:
+        return build_scope_graph(con, scope, kinds, min_weight)
+    key = (key, replace(scope, granularity="week"), normal_kinds(kinds), min_weight)
+    with _graphs_lock:
+        graph = _graphs.get(key)
+        if graph is not None:
+            _graphs.move_to_end(key)
+            return graph
+    graph = build_scope_graph(con, scope, kinds, min_weight)
+    with _graphs_lock:
+        _graphs[key] = graph
+        while len(_graphs) > GRAPH_CACHE_SIZE:
+            _graphs.popitem(last=False)
+    return graph
+
+
+def normal_kinds(kinds) -> tuple[str, ...] | None:
+    """The kinds as a sorted tuple without repeats (None: every kind): the same graph whatever the order."""
+    return tuple(sorted(set(kinds))) if kinds else None
 
 
 def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.DataFrame:
@@ -107,9 +163,14 @@ def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.Data
 
 
 def louvain(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0) -> list[set]:
-    """Louvain communities of the undirected graph, largest first (ties by smallest member)."""
-    found = nx.community.louvain_communities(undirected(graph), weight="weight", seed=seed, resolution=resolution)
-    return sorted(found, key=lambda c: (-len(c), min(c)))
+    """Louvain communities of the undirected graph, largest first (ties by smallest member). Computed once per
+    graph, seed and resolution (the communities and their match with the regions share it)."""
+    cached = graph.graph.setdefault("_louvain", {})
+    key = (seed, resolution, graph.number_of_nodes(), graph.number_of_edges())
+    if key not in cached:
+        found = nx.community.louvain_communities(undirected(graph), weight="weight", seed=seed, resolution=resolution)
+        cached[key] = sorted(found, key=lambda c: (-len(c), min(c)))
+    return cached[key]
 
 
 def communities_frame(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0) -> pl.DataFrame:
@@ -376,6 +437,42 @@ def _clustering(und: nx.Graph) -> dict:
     return {"average_clustering": total / n if n else 0.0, "triangles": sum(triangles.values()) // 3}
 
 
+# ---- answers precomputed at publish (metrics/network_precompute.py) ----------------------------------------
+
+# The parameters the standard scopes are precomputed with (the metrics' defaults): any other value computes on demand.
+PRECOMPUTED_PARAMETERS = {"k": 100, "seed": 42, "resolution": 1.0, "exact_diameter_nodes": EXACT_DIAMETER_NODES}
+NETWORK_TABLE = {t.name: t for t in NETWORK_TABLES}
+POLARS_TYPES = {"VARCHAR": pl.String, "BIGINT": pl.Int64, "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean,
+                "DATE": pl.Date, "INTEGER": pl.Int64}
+
+
+def standard_scope_id(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None,
+                      **parameters) -> int | None:
+    """The precomputed standard scope equal to ``scope`` (same days after clipping, the whole organisation or
+    one region and nothing else, the same kinds) when every parameter is the precomputed one; else None."""
+    if min_weight is not None or any(value != PRECOMPUTED_PARAMETERS[name] for name, value in parameters.items()):
+        return None
+    if scope.offices or scope.roles or scope.groups or len(scope.regions) > 1 or not is_duckdb(con):
+        return None
+    if not one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'network_scopes' "
+                    "AND database_name = current_database()")[0]:
+        return None
+    found = one(con, "SELECT scope_id FROM network_scopes WHERE start_day = ? AND end_day = ? "
+                     "AND region IS NOT DISTINCT FROM ? AND kinds = ?",
+                [scope.start, scope.end, scope.regions[0] if scope.regions else None,
+                 ",".join(normal_kinds(kinds) or ())])
+    return found[0] if found else None
+
+
+def served(con: duckdb.DuckDBPyConnection, table: str, scope_id: int, condition: str = "TRUE",
+           parameters: list | None = None, drop: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The stored answer of a standard scope, in its order, typed as the metric types it."""
+    columns = [c for c in NETWORK_TABLE[table].columns if c.name not in ("scope_id", "position", *drop)]
+    found = frame(con, f"SELECT {', '.join(c.name for c in columns)} FROM {table} WHERE scope_id = ? AND {condition} "
+                       "ORDER BY position", [scope_id, *(parameters or [])])
+    return found.cast({c.name: POLARS_TYPES[c.type] for c in columns})
+
+
 # ---- registered metrics: build the scope's graph, then one pure computation -------------------------------
 
 NODE = (PERSON_ID, REGION, OFFICE, ROLE)
@@ -407,7 +504,10 @@ def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, para
      MIN_WEIGHT))
 def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 100, seed: int = 42, kinds=None,
                        min_weight: float | None = None) -> pl.DataFrame:
-    """See ``centrality_frame``."""
+    """See ``centrality_frame``; a standard scope's answer is the one stored at publish."""
+    standard = standard_scope_id(con, scope, kinds, min_weight, k=k, seed=seed)
+    if standard is not None:
+        return served(con, "network_centrality", standard)
     return centrality_frame(scope_graph(con, scope, kinds, min_weight), k=k, seed=seed)
 
 
@@ -420,7 +520,10 @@ def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 10
     (*NODE, col("community", "int", "Comunidad", "Community", "number")), (SEED, RESOLUTION, KINDS, MIN_WEIGHT))
 def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
                         kinds=None, min_weight: float | None = None) -> pl.DataFrame:
-    """See ``communities_frame``."""
+    """See ``communities_frame``; a standard scope's answer is the one stored at publish."""
+    standard = standard_scope_id(con, scope, kinds, min_weight, seed=seed, resolution=resolution)
+    if standard is not None:
+        return served(con, "network_communities", standard)
     return communities_frame(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution)
 
 
@@ -457,8 +560,14 @@ def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int 
     (SEED, RESOLUTION, KINDS, MIN_WEIGHT, LANG))
 def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
                            kinds=None, min_weight: float | None = None, lang: str = "es") -> pl.DataFrame:
-    """One row (modularities and scores null when the graph has no edge)."""
-    row = partition_match(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution, lang=lang)
+    """One row (modularities and scores null when the graph has no edge); a standard scope's figures are the ones
+    stored at publish, and the sentence is written from them in the language asked."""
+    standard = standard_scope_id(con, scope, kinds, min_weight, seed=seed, resolution=resolution)
+    if standard is not None:
+        row = served(con, "network_match", standard).row(0, named=True)
+        row = {**row, "interpretation": interpret_match(row, lang)}
+    else:
+        row = partition_match(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution, lang=lang)
     return pl.DataFrame([row], schema={"nodes": pl.Int64, "nodes_with_ties": pl.Int64, "tied_share": pl.Float64,
                                        "regions": pl.Int64, "communities": pl.Int64, "tied_communities": pl.Int64,
                                        "own_region_share": pl.Float64, "tie_min_weight": pl.Float64,
@@ -483,7 +592,10 @@ def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: i
      col("people_with_ties", "int", "Personas con vínculos", "People with ties", "count"),
      col("ties_inside", "int", "Vínculos internos", "Ties inside", "count")), (KINDS, MIN_WEIGHT))
 def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None) -> pl.DataFrame:
-    """See ``silos_frame``."""
+    """See ``silos_frame``; a standard scope's answer is the one stored at publish."""
+    standard = standard_scope_id(con, scope, kinds, min_weight)
+    if standard is not None:
+        return served(con, "network_silos", standard)
     return silos_frame(scope_graph(con, scope, kinds, min_weight))
 
 
@@ -499,7 +611,11 @@ def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: 
      KINDS, MIN_WEIGHT))
 def region_bridges(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 50, kinds=None,
                    min_weight: float | None = None) -> pl.DataFrame:
-    """See ``bridges_frame``."""
+    """See ``bridges_frame``; a standard scope's answer is the one stored at publish (every bridge, ranked)."""
+    standard = standard_scope_id(con, scope, kinds, min_weight)
+    if standard is not None:
+        ranked = served(con, "network_bridges", standard)
+        return ranked.head(top) if top else ranked
     return bridges_frame(scope_graph(con, scope, kinds, min_weight), top=top)
 
 
@@ -556,7 +672,14 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
 def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None,
                   exact_diameter_nodes: int = EXACT_DIAMETER_NODES) -> pl.DataFrame:
     """period (the bucket's first day; null for the undated row and for by_period=False) and the keys of
-    ``summary_row``. Every bucket of the scope has a row, zeros when it has no tie."""
+    ``summary_row``. Every bucket of the scope has a row, zeros when it has no tie. A standard scope's answer
+    (every kind; by week, or for the whole scope) is the one stored at publish."""
+    if not by_period or scope.granularity == "week":
+        standard = standard_scope_id(con, scope, kinds, exact_diameter_nodes=exact_diameter_nodes)
+        if standard is not None:
+            stored = served(con, "network_summary", standard, "by_period = ?", [by_period], drop=("by_period",))
+            if stored.height:  # summaries are stored for the scopes that count every kind
+                return stored
     people = scoped_people(con, scope)
     loops = self_loops(con, scope, kinds=kinds, by_period=by_period)
     if not by_period:
