@@ -29,6 +29,7 @@ Definitions:
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections import Counter, OrderedDict
@@ -61,20 +62,26 @@ MAX_AUTO_EDGES = 150_000
 MIN_WEIGHT = Parameter("min_weight", {
     "es": "Interacciones mínimas para contar un vínculo en la red. Vacío = automático: todas (1) mientras la red "
           "tenga hasta 150,000 pares; si tiene más, el menor mínimo que la deja por debajo (las interacciones "
-          "sueltas, sobre todo 'me gusta', se dejan fuera). El valor usado se informa en el resultado.",
+          "sueltas, sobre todo 'me gusta', se dejan fuera). Un mínimo que deje más de 300,000 pares se sube al "
+          "menor número entero que la deja por debajo. El valor usado se informa en el resultado.",
     "en": "Interactions needed for a tie to count in the network. Empty = automatic: all (1) while the graph has "
           "up to 150,000 pairs; above that, the smallest minimum that brings it under (single interactions, "
-          "mostly likes, are left out). The value used is reported in the result."},
+          "mostly likes, are left out). A minimum that would keep more than 300,000 pairs is raised to the "
+          "smallest whole number that brings it under. The value used is reported in the result."},
     kind="float", default=None, minimum=0, maximum=1e9)
 
 
+# Bounded work: no request builds a graph of more ties than this (a smaller minimum asked for is raised to the
+# smallest whole number that keeps the graph under it, and the value used is reported as for the automatic rule).
+MAX_GRAPH_EDGES = 300_000
+
+
 def tie_threshold(edges: pl.DataFrame, min_weight: float | None) -> float:
-    """The minimum tie weight to use: ``min_weight`` if given, else the automatic rule of MIN_WEIGHT."""
-    if min_weight is not None:
-        return float(min_weight)
-    threshold = 1.0
-    while (edges["weight"] >= threshold).sum() > MAX_AUTO_EDGES:
-        threshold += 1.0
+    """The minimum tie weight to use: ``min_weight`` if given (raised, if needed, until at most
+    ``MAX_GRAPH_EDGES`` ties are left), else the automatic rule of MIN_WEIGHT."""
+    threshold, cap = (float(min_weight), MAX_GRAPH_EDGES) if min_weight is not None else (1.0, MAX_AUTO_EDGES)
+    while (edges["weight"] >= threshold).sum() > cap:
+        threshold = math.floor(threshold) + 1.0
     return threshold
 
 
@@ -138,6 +145,11 @@ def normal_kinds(kinds) -> tuple[str, ...] | None:
     return tuple(sorted(set(kinds))) if kinds else None
 
 
+# Bounded work for betweenness: sources x (people + ties) at most this (about 15 s here); the default k = 100 stays
+# whole up to 250,000 people and ties, more than the automatic tie threshold ever keeps.
+BETWEENNESS_WORK = 25_000_000
+
+
 def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.DataFrame:
     """person_id, region, office, role, in/out degree and strength, pagerank, betweenness,
     betweenness_sample_size (sources used; = nodes when exact)."""
@@ -150,6 +162,8 @@ def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.Data
                                     "tie_min_weight": pl.Float64})
     pagerank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {v: 1 / n for v in graph}
     sample = k if k and n > k else n
+    # bounded work: each source is one search over the whole graph; at most BETWEENNESS_WORK node and tie visits
+    sample = min(sample, max(1, BETWEENNESS_WORK // (n + graph.number_of_edges())))
     betweenness = nx.betweenness_centrality(graph, k=sample if sample < n else None, seed=seed, normalized=True)
     in_strength, out_strength = dict(graph.in_degree(weight="weight")), dict(graph.out_degree(weight="weight"))
     rows = [{
@@ -337,6 +351,7 @@ def bridges_frame(graph: nx.DiGraph, top: int = 50) -> pl.DataFrame:
 
 
 EXACT_DIAMETER_NODES = 1_000
+MAX_EXACT_DIAMETER_NODES = 5_000  # bounded work: an exact diameter searches from up to every person of the component
 
 
 def summary_row(graph: nx.DiGraph, people: int | None = None, self_loops: int = 0,
@@ -499,8 +514,12 @@ def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, para
      col("pagerank", "float", "PageRank (influencia)", "PageRank (influence)", "score"),
      col("betweenness", "float", "Intermediación", "Betweenness", "score"),
      col("betweenness_sample_size", "int", "Muestra de intermediación", "Betweenness sample", "count"), TIE_MIN_WEIGHT),
-    (limit("k", 100, "Fuentes muestreadas para la intermediación (exacta si hay menos personas).",
-           "Sampled sources for betweenness (exact when there are fewer people).", maximum=5000), SEED, KINDS,
+    (limit("k", 100, "Fuentes muestreadas para la intermediación (exacta si hay menos personas). Trabajo acotado: "
+                     "fuentes × (personas + vínculos) no pasa de 25 millones; en una red mayor se usan menos fuentes "
+                     "y se informa cuántas.",
+           "Sampled sources for betweenness (exact when there are fewer people). Bounded work: sources × (people + "
+           "ties) stays within 25 million; on a larger graph fewer sources are used, and said.", maximum=5000),
+     SEED, KINDS,
      MIN_WEIGHT))
 def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 100, seed: int = 42, kinds=None,
                        min_weight: float | None = None) -> pl.DataFrame:
@@ -668,7 +687,7 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
                                    "scope."}, kind="bool", default=True), KINDS,
      Parameter("exact_diameter_nodes", {"es": "Personas del mayor componente hasta las que el diámetro es exacto.",
                                         "en": "People in the largest component up to which the diameter is exact."},
-               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=1_000_000)))
+               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=MAX_EXACT_DIAMETER_NODES)))
 def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None,
                   exact_diameter_nodes: int = EXACT_DIAMETER_NODES) -> pl.DataFrame:
     """period (the bucket's first day; null for the undated row and for by_period=False) and the keys of
