@@ -34,7 +34,7 @@ from pipelines.store import (
     set_info, writer_lock,
 )
 from pulso import __version__
-from pulso.core.schema import NETWORK_TABLES, READER_TABLES, TABLES_BY_NAME, create_table_sql
+from pulso.core.schema import NETWORK_TABLES, READER_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, create_table_sql
 from pulso.core.settings import Settings, load_settings
 from pulso.core.sql import one, run
 
@@ -49,6 +49,8 @@ class IngestSummary:
     per_file: dict[tuple[str, str], tuple[int, int, int, int]] = field(default_factory=dict)
     # files that rejected more than the allowed share of their rows (and a load that rejected everything)
     warnings: list[str] = field(default_factory=list)
+    # False when the load added nothing and the derived tables (and stored measures) were kept as published
+    derived_rebuilt: bool = True
 
     def table_text(self) -> str:
         header = f"{'table':<16}{'read':>10}{'loaded':>10}{'rejected':>10}{'duplicates':>12}"
@@ -184,6 +186,7 @@ def _defect(reader: Reader, path: Path, exc: BaseException) -> IngestError:
 
 def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], run_id: str,
           started: datetime, settings: Settings, builders: Sequence[ExtraBuilder] = ()) -> IngestSummary:
+    before = _published_info(con)
     create_schema(con, settings)
     create_typed_tables(con)
     create_reject_log(con)
@@ -203,10 +206,29 @@ def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], ru
     summary.warnings = _warnings(con, summary, settings)
     _record(con, summary, readers, started.replace(tzinfo=None))
     _record_facts(con, stages)
-    build_derived(con, settings)
-    build_extra(con, builders)
+    if readers and _nothing_changed(summary, before, settings):
+        # Every row was a duplicate (or refused) and the settings are those the store was built with: the derived
+        # tables and the stored measures are still exact; only the bookkeeping of this run is new.
+        summary.derived_rebuilt = False
+    else:
+        build_derived(con, settings)
+        build_extra(con, builders)
     set_info(con, published_at=datetime.now(UTC).isoformat(timespec="seconds"))
     return summary
+
+
+def _published_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """store_info of the store being loaded into, as it was published (empty for a new store)."""
+    if not one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'store_info'")[0]:
+        return {}
+    return dict(con.execute("SELECT key, value FROM store_info").fetchall())
+
+
+def _nothing_changed(summary: IngestSummary, before: dict[str, str], settings: Settings) -> bool:
+    """True when this load put no row into the store, into a store published by this schema with these settings."""
+    return (bool(before) and before.get("schema_version") == str(SCHEMA_VERSION)
+            and before.get("settings_digest") == settings.digest and "published_at" in before
+            and sum(loaded for _, loaded, _, _ in summary.per_table.values()) == 0)
 
 
 def build_extra(con: duckdb.DuckDBPyConnection, builders: Sequence[ExtraBuilder]) -> None:

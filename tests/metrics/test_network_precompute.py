@@ -163,3 +163,24 @@ def test_a_publish_without_the_builder_drops_the_stored_measures(stores, tmp_pat
     with duckdb.connect(str(db), read_only=True) as con:
         names = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert not names & {"network_scopes", "network_centrality", "network_summary"}
+
+
+def test_a_load_that_adds_nothing_keeps_the_derived_tables_and_measures(stores, tmp_path):
+    _, _, folder = stores
+    db = tmp_path / "store.duckdb"
+    inputs = [folder / "sample" / "export", folder / "sample" / "directory.csv"]
+    first = ingest(inputs, db, builders=(network_tables,))
+    assert first.derived_rebuilt
+    with duckdb.connect(str(db), read_only=True) as con:
+        before = con.sql("SELECT * FROM person_day_activity ORDER BY ALL").pl()
+    again = ingest(inputs, db, builders=(network_tables,))  # the same files: every row a duplicate
+    assert not again.derived_rebuilt
+    assert sum(loaded for _, loaded, _, _ in again.per_table.values()) == 0
+    assert sum(read for read, _, _, _ in again.per_table.values()) == sum(
+        duplicate for _, _, _, duplicate in again.per_table.values()) == 31_755
+    # people 579 (directory included), groups 18, memberships 1,087, messages 2,100, reactions 3,900, visits 24,000,
+    # interactions 60, calendar events 11
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert_frame_equal(con.sql("SELECT * FROM person_day_activity ORDER BY ALL").pl(), before)
+        assert con.execute("SELECT count(*) FROM network_scopes").fetchone()[0] == 88
+        assert con.execute("SELECT count(*) FROM ingestion_runs").fetchone()[0] == 2  # the run is recorded

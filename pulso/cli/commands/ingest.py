@@ -48,6 +48,8 @@ def run(args) -> int:
     print(f"run {summary.run_id} ({formats}) published to {args.db} with settings {settings.digest}")
     if summary.per_table:
         print(summary.table_text())
+    if not summary.derived_rebuilt:
+        print("nothing new: the derived tables and the network measures were kept as published")
     for warning in summary.warnings:
         print(f"pulso: warning: {warning}", file=sys.stderr)
     return 0
