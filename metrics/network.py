@@ -643,7 +643,7 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
                   "undirected_density": pl.Float64, "reciprocity": pl.Float64, "largest_weak_nodes": pl.Int64,
                   "largest_weak_edges": pl.Int64, "largest_strong_nodes": pl.Int64, "largest_strong_edges": pl.Int64,
                   "diameter": pl.Int64, "diameter_upper": pl.Int64, "diameter_exact": pl.Boolean,
-                  "average_clustering": pl.Float64, "triangles": pl.Int64}
+                  "average_clustering": pl.Float64, "triangles": pl.Int64, "tie_min_weight": pl.Float64}
 
 
 @network_metric(
@@ -655,13 +655,15 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
     "auto-interacciones (personas con un lazo consigo mismas: contadas aparte, fuera de las demás cifras), "
     "densidad, reciprocidad, mayores componentes débil y fuerte en personas y vínculos, diámetro del mayor "
     "componente (vínculos no dirigidos, en saltos: exacto hasta 1,000 personas, si no cotas inferior y superior, y "
-    "se dice), agrupamiento medio y triángulos. Las mismas cifras que networkx.",
+    "se dice), agrupamiento medio y triángulos. Las mismas cifras que networkx. Cada red cuenta todos sus "
+    "vínculos hasta 150,000 pares; más allá, como las demás medidas de red, los del mínimo automático (informado).",
     "Per bucket of the granularity (every one, those without ties too, with zeros; undated interactions in one "
     "row without a period): people, people with ties, directed and undirected ties, self-loops (people with a tie "
     "to themself: counted apart, out of every other figure), density, reciprocity, largest weakly and strongly "
     "connected components in people and ties, diameter of the largest component (ties undirected, in hops: exact "
     "up to 1,000 people, else a lower and an upper bound, and said so), average clustering and triangles. The "
-    "same figures as networkx.",
+    "same figures as networkx. Each graph counts all its ties up to 150,000 pairs; beyond, like the other network "
+    "measures, those of the automatic minimum (reported).",
     (col("period", "date", "Periodo", "Period", "date"), col("nodes", "int", "Personas", "People", "count"),
      col("active_nodes", "int", "Personas con vínculos", "People with ties", "count"),
      col("edges", "int", "Vínculos dirigidos", "Directed ties", "count"),
@@ -680,40 +682,45 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
      col("diameter_upper", "int", "Diámetro: cota superior", "Diameter: upper bound", "count"),
      col("diameter_exact", "bool", "Diámetro exacto", "Exact diameter", "bool"),
      col("average_clustering", "float", "Agrupamiento medio", "Average clustering", "score"),
-     col("triangles", "int", "Triángulos", "Triangles", "count")),
+     col("triangles", "int", "Triángulos", "Triangles", "count"), TIE_MIN_WEIGHT),
     (Parameter("by_period", {"es": "Una fila por periodo (más una para lo que no tiene fecha) o una sola fila para "
                                    "todo el alcance.",
                              "en": "One row per period (plus one for what has no date) or one row for the whole "
                                    "scope."}, kind="bool", default=True), KINDS,
      Parameter("exact_diameter_nodes", {"es": "Personas del mayor componente hasta las que el diámetro es exacto.",
                                         "en": "People in the largest component up to which the diameter is exact."},
-               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=MAX_EXACT_DIAMETER_NODES)))
+               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=MAX_EXACT_DIAMETER_NODES), MIN_WEIGHT))
 def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None,
-                  exact_diameter_nodes: int = EXACT_DIAMETER_NODES) -> pl.DataFrame:
-    """period (the bucket's first day; null for the undated row and for by_period=False) and the keys of
-    ``summary_row``. Every bucket of the scope has a row, zeros when it has no tie. A standard scope's answer
-    (every kind; by week, or for the whole scope) is the one stored at publish."""
+                  exact_diameter_nodes: int = EXACT_DIAMETER_NODES, min_weight: float | None = None) -> pl.DataFrame:
+    """period (the bucket's first day; null for the undated row and for by_period=False), the keys of
+    ``summary_row`` and tie_min_weight. Every bucket of the scope has a row, zeros when it has no tie. Each graph
+    keeps every tie up to MAX_AUTO_EDGES pairs, else the ties of the automatic minimum (or of ``min_weight``,
+    within MAX_GRAPH_EDGES): bounded work. A standard scope's answer (every kind; by week, or for the whole
+    scope) is the one stored at publish."""
     if not by_period or scope.granularity == "week":
-        standard = standard_scope_id(con, scope, kinds, exact_diameter_nodes=exact_diameter_nodes)
+        standard = standard_scope_id(con, scope, kinds, min_weight, exact_diameter_nodes=exact_diameter_nodes)
         if standard is not None:
             stored = served(con, "network_summary", standard, "by_period = ?", [by_period], drop=("by_period",))
             if stored.height:  # summaries are stored for the scopes that count every kind
                 return stored
     people = scoped_people(con, scope)
     loops = self_loops(con, scope, kinds=kinds, by_period=by_period)
+
+    def row(period, edges: pl.DataFrame, nodes: pl.DataFrame | None = None, people_count: int | None = None) -> dict:
+        threshold = tie_threshold(edges, min_weight)
+        if min_weight is not None or threshold > 1.0:  # all ties while the graph is small enough
+            edges = edges.filter(pl.col("weight") >= threshold)
+        figures = summary_row(build_digraph(edges, nodes), people_count, loops.get(period, 0), exact_diameter_nodes)
+        return {"period": period, **figures, "tie_min_weight": threshold}
+
     if not by_period:
-        graph = build_digraph(pair_edges(con, scope, kinds=kinds), people)
-        return pl.DataFrame([{"period": None, **summary_row(graph, self_loops=loops.get(None, 0),
-                                                            exact_diameter_nodes=exact_diameter_nodes)}],
-                            schema=SUMMARY_SCHEMA)
+        return pl.DataFrame([row(None, pair_edges(con, scope, kinds=kinds), people)], schema=SUMMARY_SCHEMA)
     edges = pair_edges(con, scope, kinds=kinds, by_period=True, undated=True)
     parts = {period: part for (period,), part in edges.group_by("period")}
     # every bucket of the scope, those without ties too; none when the store holds no dated fact at all
     periods = bucket_starts(scope.start, scope.end, scope.granularity) if data_span(con) else []
     empty = edges.clear()
-    rows = [{"period": period, **summary_row(build_digraph(parts.get(period, empty)), people.height,
-                                             loops.get(period, 0), exact_diameter_nodes)} for period in periods]
+    rows = [row(period, parts.get(period, empty), people_count=people.height) for period in periods]
     if None in parts or None in loops:  # undated interactions (e.g. a survey): one row of their own
-        rows.append({"period": None, **summary_row(build_digraph(parts.get(None, empty)), people.height,
-                                                   loops.get(None, 0), exact_diameter_nodes)})
+        rows.append(row(None, parts.get(None, empty), people_count=people.height))
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA)

@@ -587,7 +587,7 @@ NETWORK_SUMMARY = _network_table(
      D("largest_strong_edges", "BIGINT", "Largest strong component (ties)."),
      D("diameter", "BIGINT", "Diameter (or lower bound)."), D("diameter_upper", "BIGINT", "Upper bound."),
      D("diameter_exact", "BOOLEAN", "Exact diameter."), D("average_clustering", "DOUBLE", "Average clustering."),
-     D("triangles", "BIGINT", "Triangles.")),
+     D("triangles", "BIGINT", "Triangles."), D("tie_min_weight", "DOUBLE", "Tie threshold of that graph.")),
     "one row per standard scope, by_period and period")
 
 # Tables a reader may fill, in load order (people first: others refer to them).

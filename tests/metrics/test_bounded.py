@@ -62,3 +62,18 @@ def test_the_widest_period_is_clipped_to_the_data(karate_con):  # noqa: F811
     widest = compute(karate_con, "network_communities", Scope(date(1, 1, 1), date(9999, 12, 31), granularity="day"))
     assert_same = compute(karate_con, "network_communities", Scope(date(2026, 3, 10), date(2026, 3, 11)))
     assert widest.equals(assert_same)  # the karate club's interactions happen on 10 and 11 March 2026
+
+
+def test_the_graph_summary_keeps_the_ties_of_the_automatic_minimum_on_a_large_graph(karate_con, monkeypatch):  # noqa: F811
+    from tests.metrics.test_network import KARATE
+
+    whole = network.graph_summary(karate_con, KARATE_SCOPE, by_period=False).row(0, named=True)
+    assert (whole["edges"], whole["tie_min_weight"]) == (156, 1.0)  # every tie: far below the ceiling
+    monkeypatch.setattr(network, "MAX_AUTO_EDGES", 100)
+    monkeypatch.setattr(network, "_graphs", network.OrderedDict())
+    bounded = network.graph_summary(karate_con, KARATE_SCOPE, by_period=False).row(0, named=True)
+    # the club's ties weigh 1 to 7; both directions are loaded, so each tie is two pairs
+    strong = {w: 2 * sum(1 for _, _, x in KARATE.edges(data="weight") if x >= w) for w in range(1, 8)}
+    threshold = min(w for w, pairs in strong.items() if pairs <= 100)
+    assert (bounded["tie_min_weight"], bounded["edges"]) == (float(threshold), strong[threshold])
+    assert bounded["nodes"] == 34  # every member still counts
