@@ -63,9 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", action="store_true",
                         help="measure on the bundled sample organisation (data/sample) instead of a generated one")
     parser.add_argument("--year", action="store_true", help="with --sample: the dashboard over the sample's year")
+    parser.add_argument("--store", type=Path,
+                        help="measure an existing store (metrics, network, flows, dashboard, bounded parts): no "
+                             "generation, no ingest")
     args = parser.parse_args(argv)
     if args.sample:
         return sample_main(args)
+    if args.store:
+        return store_main(args)
     parts = args.only.split(",")
     if args.only == ",".join(PARTS):
         parts = [p for p in PARTS if p != "lake"]  # Spark only when asked for
@@ -204,6 +209,40 @@ def goals(results: dict) -> list[dict]:
                               f"({big['request']}); over: {', '.join(over) or 'none'}",
                     "verdict": _verdict(not over)})
     return out
+
+
+def store_main(args) -> int:
+    """The reading parts on an existing store (e.g. a 100M-event store built by `pulso ingest`)."""
+    parts = args.only.split(",") if args.only != ",".join(PARTS) else ["network", "metrics"]
+    work = DATA / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict = {"machine": machine(), "store": str(args.store), "store_mb": round(args.store.stat().st_size / 1e6),
+                     "runs": args.runs, "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    if "network" in parts:
+        from bench.network_bench import bench_network
+
+        results["network"] = bench_network(args.store, args.runs)
+        print("network precompute:", results["network"]["precompute"])
+        print(table(results["network"]["served"], ["metric", "scope", "rows", "warm_median_s", "warm_max_s"]))
+        print(table(results["network"]["on_demand"], ["metric", "seconds", "rows", "tie_min_weight", "peak_rss_mb"]))
+    if "metrics" in parts:
+        from bench.metrics_bench import bench_metrics
+
+        results["metrics"] = bench_metrics(args.store, args.runs)
+        print(table(results["metrics"], ["metric", "rows", "cold_s", "warm_median_s", "warm_max_s", "floor_s",
+                                         "ratio_to_floor", "note"]))
+    if "bounded" in parts:
+        from bench.bounded_bench import bench_bounded
+
+        results["bounded"] = bench_bounded(args.store, work)
+        print(table(results["bounded"], ["request", "seconds", "peak_rss_mb", "rows", "note"]))
+    results["goals"] = goals(results)
+    print(table(results["goals"], ["goal", "target", "figure", "verdict"]))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-store-{args.store.stem}-{'-'.join(parts)}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"saved {out.relative_to(ROOT)}")
+    return 0
 
 
 def sample_main(args) -> int:

@@ -53,10 +53,10 @@ class IngestSummary:
     derived_rebuilt: bool = True
 
     def table_text(self) -> str:
-        header = f"{'table':<16}{'read':>10}{'loaded':>10}{'rejected':>10}{'duplicates':>12}"
+        header = f"{'table':<16}{'read':>13}{'loaded':>13}{'rejected':>13}{'duplicates':>13}"
         lines = [header, "-" * len(header)]
         for name, (read, loaded, rejected, duplicate) in self.per_table.items():
-            lines.append(f"{name:<16}{read:>10,}{loaded:>10,}{rejected:>10,}{duplicate:>12,}")
+            lines.append(f"{name:<16}{read:>13,}{loaded:>13,}{rejected:>13,}{duplicate:>13,}")
         return "\n".join(lines)
 
 
