@@ -7,6 +7,7 @@ Examples:
     python -m bench.run --events 100000000 --only lake --runs 1 --formats parquet   # DuckDB vs Spark build
     python -m bench.run --sample --only dashboard        # the bundled sample store (data/sample), as the demo
     python -m bench.run --sample --only dashboard --year # ... over the sample's whole year
+    python -m bench.run --sample --only lake --runs 1    # DuckDB vs Spark build on the bundled sample
 Results go to bench/results/<date>-<events>.json and are printed as tables.
 """
 
@@ -246,7 +247,7 @@ def store_main(args) -> int:
 
 
 def sample_main(args) -> int:
-    """The dashboard on the bundled sample store: the page speeds the README promises."""
+    """The bundled sample store: the page speeds the README promises; with --only lake, DuckDB vs Spark."""
     from bench.dashboard_bench import bench_dashboard
     from pipelines.ingest import ingest
 
@@ -267,8 +268,14 @@ def sample_main(args) -> int:
         results["dashboard"] = bench_dashboard(store, args.runs, view=view, warm=warm)
         print(table(results["dashboard"], ["page", "cold_s", "first_render_s", "filter_change_s", "peak_rss_mb",
                                            "errors"]))
+    if "lake" in args.only.split(",") and args.only != ",".join(PARTS):  # Spark only when asked for
+        from bench.lake_bench import bench_lake
+
+        results["lake"] = bench_lake(store, work, args.runs, args.spark_memory)
+        print(table(results["lake"], ["step", "seconds", "peak_mb", "duckdb_s", "spark_s", "spark_first_s", "note"]))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-sample-{'year' if args.year else 'week'}-dashboard.json"
+    parts = "-".join(p for p in ("dashboard", "lake") if p in results)
+    out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-sample-{'year' if args.year else 'week'}-{parts}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"saved {out.relative_to(ROOT)}")
     return 0
