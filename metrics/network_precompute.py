@@ -78,9 +78,22 @@ def _numbered(frame: pl.DataFrame, scope_id: int) -> pl.DataFrame:
                         pl.int_range(pl.len(), dtype=pl.Int32).alias("position"), pl.all())
 
 
+def weekly_summary(con: duckdb.DuckDBPyConnection, scope: Scope, kinds: tuple[str, ...] | None,
+                   longer: pl.DataFrame | None) -> pl.DataFrame:
+    """``graph_summary`` by week of ``scope``. Standard periods are whole weeks ending on the same Sunday, so the
+    rows of a shorter period are the last rows of a longer one of the same region and kinds (``longer``): each
+    row is one week's graph, the same people and the same undated interactions; those are reused."""
+    if longer is not None:
+        dated = longer.filter(pl.col("period").is_not_null())
+        if dated.height and dated["period"].min() <= scope.start:
+            return longer.filter(pl.col("period").is_null() | pl.col("period").is_between(scope.start, scope.end))
+    return graph_summary(con, scope, by_period=True, kinds=kinds, exact_diameter_nodes=EXACT_DIAMETER_NODES)
+
+
 def scope_measures(con: duckdb.DuckDBPyConnection, scope: Scope, kinds: tuple[str, ...] | None,
-                   summaries: bool) -> dict[str, pl.DataFrame]:
-    """The measures of one scope's graph (built once), as the network metrics answer with their defaults."""
+                   summaries: bool, longer: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+    """The measures of one scope's graph (built once), as the network metrics answer with their defaults;
+    ``longer``: the weekly summary of a longer standard period of the same region and kinds."""
     seed, resolution = PRECOMPUTED_PARAMETERS["seed"], PRECOMPUTED_PARAMETERS["resolution"]
     graph = build_scope_graph(con, scope, kinds)
     match = partition_match(graph, seed=seed, resolution=resolution)
@@ -95,10 +108,10 @@ def scope_measures(con: duckdb.DuckDBPyConnection, scope: Scope, kinds: tuple[st
                                 "nodes": [graph.number_of_nodes()], "edges": [graph.number_of_edges()]}),
     }
     if summaries:
-        parts = [graph_summary(con, scope, by_period=by_period, kinds=kinds,
-                               exact_diameter_nodes=EXACT_DIAMETER_NODES).select(
-            pl.lit(by_period).alias("by_period"), pl.all()) for by_period in (True, False)]
-        out["network_summary"] = pl.concat(parts)
+        weekly = weekly_summary(con, scope, kinds, longer)
+        whole = graph_summary(con, scope, by_period=False, kinds=kinds, exact_diameter_nodes=EXACT_DIAMETER_NODES)
+        out["network_summary"] = pl.concat([frame.select(pl.lit(by_period).alias("by_period"), pl.all())
+                                            for by_period, frame in ((True, weekly), (False, whole))])
     return out
 
 
@@ -107,10 +120,15 @@ def network_tables(con: duckdb.DuckDBPyConnection, progress=None) -> dict[str, p
     with each scope's row when it is done (for a caller that reports)."""
     parts: dict[str, list[pl.DataFrame]] = {}
     scopes = []
-    for scope_id, standard in enumerate(standard_scopes(con)):
+    weekly: dict[tuple, pl.DataFrame] = {}  # (region, kinds) -> weekly summary of the longest period done
+    ordered = sorted(enumerate(standard_scopes(con)), key=lambda item: item[1]["scope"].start)  # longest first
+    for scope_id, standard in ordered:
         started = time.perf_counter()
         scope, kinds = standard["scope"], standard["kinds"]
-        measures = scope_measures(con, scope, kinds, summaries=kinds is None)
+        key = (standard["region"], kinds)
+        measures = scope_measures(con, scope, kinds, summaries=kinds is None, longer=weekly.get(key))
+        if "network_summary" in measures and key not in weekly:
+            weekly[key] = measures["network_summary"].filter(pl.col("by_period")).drop("by_period")
         graph = measures.pop("_graph").row(0, named=True)
         for name, found in measures.items():
             parts.setdefault(name, []).append(_numbered(found, scope_id))
@@ -120,6 +138,8 @@ def network_tables(con: duckdb.DuckDBPyConnection, progress=None) -> dict[str, p
         scopes.append(row)
         if progress:
             progress(row)
+    scopes.sort(key=lambda row: row["scope_id"])
+    parts = {name: sorted(frames, key=lambda f: f["scope_id"][0] if f.height else -1) for name, frames in parts.items()}
     out = {"network_scopes": pl.DataFrame(scopes, schema={
         "scope_id": pl.Int32, "period": pl.String, "region": pl.String, "kinds": pl.String, "start_day": pl.Date,
         "end_day": pl.Date, "tie_min_weight": pl.Float64, "nodes": pl.Int64, "edges": pl.Int64,
