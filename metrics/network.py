@@ -82,7 +82,9 @@ _pause_lock = threading.Lock()
 
 def without_gc(function):
     """Run ``function`` with the cyclic garbage collector paused (nested and concurrent calls share one pause; it
-    resumes, if it was on, when the last one ends). Reference counting still frees what these computations drop."""
+    resumes, if it was on, when the last one ends). Only around one graph's computations: a networkx graph holds
+    reference cycles (its cached views), so graphs dropped during a pause wait for the collector -- a pause over
+    many graphs (a loop over periods or scopes) would keep them all in memory."""
     @functools.wraps(function)
     def paused(*args, **kwargs):
         with _pause_lock:
@@ -558,7 +560,6 @@ def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, para
            "ties) stays within 25 million; on a larger graph fewer sources are used, and said.", maximum=5000),
      SEED, KINDS,
      MIN_WEIGHT))
-@without_gc
 def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 100, seed: int = 42, kinds=None,
                        min_weight: float | None = None) -> pl.DataFrame:
     """See ``centrality_frame``; a standard scope's answer is the one stored at publish."""
@@ -575,7 +576,6 @@ def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 10
     "Comunidades de Louvain (semilla fija) de la red no dirigida ponderada; 0 = la más grande.",
     "Louvain communities (fixed seed) of the weighted undirected graph; 0 = largest.",
     (*NODE, col("community", "int", "Comunidad", "Community", "number")), (SEED, RESOLUTION, KINDS, MIN_WEIGHT))
-@without_gc
 def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
                         kinds=None, min_weight: float | None = None) -> pl.DataFrame:
     """See ``communities_frame``; a standard scope's answer is the one stored at publish."""
@@ -616,7 +616,6 @@ def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int 
      col("completeness", "float", "Completitud", "Completeness", "score"),
      col("interpretation", "str", "Qué significa", "What it means", "text")),
     (SEED, RESOLUTION, KINDS, MIN_WEIGHT, LANG))
-@without_gc
 def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
                            kinds=None, min_weight: float | None = None, lang: str = "es") -> pl.DataFrame:
     """One row (modularities and scores null when the graph has no edge); a standard scope's figures are the ones
@@ -650,7 +649,6 @@ def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: i
      col("people", "int", "Personas", "People", "count"),
      col("people_with_ties", "int", "Personas con vínculos", "People with ties", "count"),
      col("ties_inside", "int", "Vínculos internos", "Ties inside", "count")), (KINDS, MIN_WEIGHT))
-@without_gc
 def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None) -> pl.DataFrame:
     """See ``silos_frame``; a standard scope's answer is the one stored at publish."""
     standard = standard_scope_id(con, scope, kinds, min_weight)
@@ -669,7 +667,6 @@ def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: 
      col("cross_region_weight", "float", "Peso entre regiones", "Cross-region weight", "number")),
     (limit("top", 50, "Cuántas personas mostrar (0 = todas).", "How many people to show (0 = all).", minimum=0),
      KINDS, MIN_WEIGHT))
-@without_gc
 def region_bridges(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 50, kinds=None,
                    min_weight: float | None = None) -> pl.DataFrame:
     """See ``bridges_frame``; a standard scope's answer is the one stored at publish (every bridge, ranked)."""
@@ -732,7 +729,6 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
      Parameter("exact_diameter_nodes", {"es": "Personas del mayor componente hasta las que el diámetro es exacto.",
                                         "en": "People in the largest component up to which the diameter is exact."},
                kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=MAX_EXACT_DIAMETER_NODES), MIN_WEIGHT))
-@without_gc
 def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None,
                   exact_diameter_nodes: int = EXACT_DIAMETER_NODES, min_weight: float | None = None) -> pl.DataFrame:
     """period (the bucket's first day; null for the undated row and for by_period=False), the keys of

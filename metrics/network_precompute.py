@@ -27,7 +27,7 @@ import polars as pl
 
 from metrics.network import (
     EXACT_DIAMETER_NODES, PRECOMPUTED_PARAMETERS, build_scope_graph, bridges_frame, centrality_frame,
-    communities_frame, graph_summary, normal_kinds, partition_match, silos_frame, without_gc,
+    communities_frame, graph_summary, normal_kinds, partition_match, silos_frame,
 )
 from metrics.parameters import act_kinds
 from metrics.store import data_span
@@ -115,7 +115,6 @@ def scope_measures(con: duckdb.DuckDBPyConnection, scope: Scope, kinds: tuple[st
     return out
 
 
-@without_gc
 def network_tables(con: duckdb.DuckDBPyConnection, progress=None) -> dict[str, pl.DataFrame]:
     """Frames for every table of ``NETWORK_TABLES``: the standard scopes and their measures. ``progress``: called
     with each scope's row when it is done (for a caller that reports)."""
