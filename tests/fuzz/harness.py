@@ -15,7 +15,6 @@ it was. An outcome is one of:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ from queue import Queue
 import duckdb
 
 from tests.fuzz.cases import KINDS, Case, build, build_bases, expected_counts
+from tests.conftest import digest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MEMORY_LIMIT_MB = 2048
@@ -103,10 +103,6 @@ class Worker:
             self.process.wait(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             self.process.kill()
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def judge(case: Case, answer: dict | None, stderr: str, store: Path, before: str) -> tuple[str, str]:

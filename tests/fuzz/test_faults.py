@@ -5,7 +5,6 @@ succeed and remove it."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import signal
@@ -18,16 +17,12 @@ import duckdb
 import pytest
 
 from pipelines.ingest import ingest
-from tests.conftest import PROJECT_ROOT, SAMPLE_DIR
+from tests.conftest import PROJECT_ROOT, SAMPLE_DIR, digest
 from tests.fuzz import conftest as summary
 
 pytestmark = pytest.mark.slow
 KILLS = 22
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_export"
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -4,35 +4,21 @@ turns into something else. Each test is one defect measured on real-world export
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import zipfile
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
-from tests.conftest import PROJECT_ROOT, write_csv
+from tests.conftest import PROJECT_ROOT, digest, rows, write_csv
 
 SLACK = PROJECT_ROOT / "tests" / "fixtures" / "slack" / "small_export"
 YAMMER = PROJECT_ROOT / "tests" / "fixtures" / "yammer" / "network_export"
 M365_HEADER = ("Report Refresh Date,User Principal Name,Display Name,User State,State Change Date,Last Activity Date,"
                "Posted Count,Read Count,Liked Count,Assigned Products,Report Period")
-
-
-def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_one_negative_count_rejects_that_count_only(tmp_path):

@@ -6,7 +6,6 @@ need a bomb set a small limit so the bomb stays small."""
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 import shutil
@@ -14,31 +13,18 @@ import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
 from pulso.core.settings import load_settings
-from tests.conftest import PROJECT_ROOT, build_store, write_csv
+from tests.conftest import PROJECT_ROOT, build_store, digest, rows, write_csv
 
 SLACK = PROJECT_ROOT / "tests" / "fixtures" / "slack" / "small_export"
 YAMMER = PROJECT_ROOT / "tests" / "fixtures" / "yammer" / "network_export"
 SE = PROJECT_ROOT / "tests" / "fixtures" / "stackexchange" / "small_dump"
 M365 = PROJECT_ROOT / "tests" / "fixtures" / "m365" / "reports"
 DIRECTORY = PROJECT_ROOT / "tests" / "fixtures" / "directory.csv"
-
-
-def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def limits(tmp_path: Path, **values):

@@ -5,7 +5,6 @@ never the parser's own wording -- and leaves the store as it was."""
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -18,15 +17,11 @@ import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, digest
 
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_export"
 SLACK = PROJECT_ROOT / "tests" / "fixtures" / "slack" / "small_export"
 SE = PROJECT_ROOT / "tests" / "fixtures" / "stackexchange" / "small_dump"
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _text(folder: Path, name: str, text: str | bytes) -> Path:

@@ -7,7 +7,6 @@ skipped only where mounting is impossible."""
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 import subprocess
@@ -20,15 +19,11 @@ import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
-from tests.conftest import PROJECT_ROOT, SAMPLE_DIR
+from tests.conftest import PROJECT_ROOT, SAMPLE_DIR, digest
 
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_export"
 DIRECTORY = PROJECT_ROOT / "tests" / "fixtures" / "directory.csv"
 SLACK = PROJECT_ROOT / "tests" / "fixtures" / "slack" / "small_export"
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def count(db: Path, sql: str) -> int:

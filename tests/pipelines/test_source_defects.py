@@ -8,28 +8,19 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from metrics.registry import FactsNotAvailable, compute
 from metrics.store import connect_read_only, data_span
 from pipelines.ingest import ingest
 from pulso.core.scope import Scope
-from tests.conftest import PROJECT_ROOT, build_store, write_csv
+from tests.conftest import PROJECT_ROOT, build_store, rows, write_csv
 
 SE = PROJECT_ROOT / "tests" / "fixtures" / "stackexchange" / "small_dump"
 SLACK = PROJECT_ROOT / "tests" / "fixtures" / "slack" / "small_export"
 YAMMER = PROJECT_ROOT / "tests" / "fixtures" / "yammer" / "network_export"
 DIRECTORY = PROJECT_ROOT / "tests" / "fixtures" / "directory.csv"
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_export"
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_likes_whose_giver_is_unknown_count_in_the_kpis(tmp_path):

@@ -9,14 +9,13 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
 from pipelines.readers import detect_reader
 from pipelines.readers.m365 import period_bounds, report_kind
-from tests.conftest import PROJECT_ROOT, REALDATA
+from tests.conftest import PROJECT_ROOT, REALDATA, rows
 
 REPORTS = PROJECT_ROOT / "tests" / "fixtures" / "m365" / "reports"
 YAMMER = PROJECT_ROOT / "tests" / "fixtures" / "yammer" / "network_export"
@@ -24,14 +23,6 @@ SCHEMAS = REALDATA / "m365_yammer_usage_report_schemas"
 ACTIVITY_D7 = REPORTS / "YammerActivityUserDetail_D7_2024-03-10.csv"
 HASH = "m365:6F1A9C3B2E4D5A6B7C8D9E0F1A2B3C4D"
 ANA = "m365:ana.lopez@banco.mx"
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_period_bounds_and_kinds():

@@ -14,26 +14,17 @@ from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import duckdb
 import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
 from pipelines.readers import detect_reader
 from pipelines.readers.stackexchange import plain_text, tags
-from tests.conftest import PROJECT_ROOT, REALDATA
+from tests.conftest import PROJECT_ROOT, REALDATA, rows
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "stackexchange" / "small_dump"
 REAL = REALDATA / "stackexchange_conlang_meta"
 T = datetime
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,6 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from metrics.registry import FactsNotAvailable, compute
@@ -37,7 +36,7 @@ from pipelines.ingest import ingest
 from pipelines.readers import detect_reader
 from pipelines.readers.teams import context_kind, reaction_kind
 from pipelines.readers.teams_html import html_to_text
-from tests.conftest import PROJECT_ROOT, REALDATA, SAMPLE_DIR
+from tests.conftest import PROJECT_ROOT, REALDATA, SAMPLE_DIR, rows
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 FIXTURE = FIXTURES / "teams" / "graph_export"
@@ -71,14 +70,6 @@ EXPECTED_TABLES = {
     "messages": (13, 11, 1, 1),    # 11 messages, the description event rejected, R2's second copy a duplicate
     "reactions": (5, 5, 0, 0),     # 3 on M1, 1 on R3, 1 on M5
 }
-
-
-def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def zip_folder(folder: Path, target: Path) -> Path:
