@@ -4,15 +4,9 @@ any machine but the dashboard's own."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -20,10 +14,10 @@ from dashboard import cache
 from pipelines.ingest import ingest
 from pulso.core.scope import Scope
 from tests.conftest import PROJECT_ROOT
+from tests.server import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
 
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_export"
 DIRECTORY = PROJECT_ROOT / "tests" / "fixtures" / "directory.csv"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def people(con) -> int:
@@ -96,48 +90,21 @@ def test_the_app_wraps_each_run_in_one_store(tmp_path, app):
     assert "run_store" in (PROJECT_ROOT / "dashboard" / "app.py").read_text(encoding="utf-8")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_browser_requests_nothing_from_another_machine(tmp_path):
     """Chromium's network log over the pages: every request goes to the dashboard itself. Before: every page
     load fetched its icon from fonts.gstatic.com."""
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run bash bin/test, which installs it")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     db = tmp_path / "s.duckdb"
     ingest([TINY, DIRECTORY], db)
-    port = free_port()
-    config = tmp_path / "streamlit_config.toml"
-    config.write_text(f'[server]\nport = {port}\naddress = "127.0.0.1"\nheadless = true\n'
-                      f'[browser]\ngatherUsageStats = false\n', encoding="utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "pulso.cli", "serve", "--db", str(db), "--streamlit-config",
-                                str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=PROJECT_ROOT,
-                               env=dict(os.environ))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the dashboard server did not start")
-        requests: list[str] = []
+    requests: list[str] = []
+    with serve(db, tmp_path) as base:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync", "--no-first-run"])
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.on("request", lambda request: requests.append(request.url))
             for path in ("", "comunidad", "flujos", "datos"):
@@ -145,9 +112,6 @@ def test_the_browser_requests_nothing_from_another_machine(tmp_path):
                 page.wait_for_selector('[data-testid="stMainBlockContainer"]', timeout=30_000)
                 page.wait_for_timeout(2500)
             browser.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
     local = (base, "http://localhost:", "data:", "blob:", "about:")
     outside = sorted({url for url in requests if not url.startswith(local)})
     assert len(requests) > 20 and outside == []

@@ -158,3 +158,27 @@ def test_the_spark_build_partitions_activity_tables_by_local_month(cases):
     entry = case.manifest["tables"]["person_day_activity"]
     assert entry["built_by"] == "spark" and entry["partition"] == {"key": "month", "from": "day", "key_in_files": False}
     assert case.manifest["span"]["last_day"] == "2026-11-15"
+
+
+def test_weeks_start_on_monday_on_both_engines(spark, tmp_path):
+    """Week, month and quarter starts on Spark equal DuckDB's and Python's, on every weekday around year ends
+    (2020/21 has an ISO week 53; 2024-12-30 is a Monday whose week holds 1 January)."""
+    import ibis
+
+    from pipelines.lake import Lake
+    from pulso.core import expr as E
+    from pulso.core.periods import bucket_start
+    from pulso.spark.engine import SparkEngine
+
+    days = [first + timedelta(days=k) for first in (date(2020, 12, 24), date(2024, 12, 24), date(2026, 12, 24),
+                                                     date(2024, 2, 25)) for k in range(16)]
+    t = ibis.table({"d": "date"}, name="days")
+    expr = t.select("d", **{g: E.bucket_start(t.d, g) for g in E.BUCKET_UNITS}).order_by("d")
+    data = {"days": pa.table({"d": pa.array(days, pa.date32())})}
+    on_spark = SparkEngine(spark, Lake(tmp_path), manifest={"tables": {}, "store_info": {}}).frame(expr, data)
+    on_duckdb = E.DuckDBEngine(duckdb.connect()).frame(expr, data)
+    assert_frame_equal(on_duckdb, on_spark, check_exact=True)
+    assert on_spark.rows() == [(d, *(bucket_start(d, g) for g in E.BUCKET_UNITS)) for d in sorted(days)]
+    # by hand: Thursday 2020-12-31 is in the week of Monday 2020-12-28; Sunday 2027-01-03 in that of 2026-12-28
+    assert on_spark.filter(pl.col("d") == date(2020, 12, 31))["week"][0] == date(2020, 12, 28)
+    assert on_spark.filter(pl.col("d") == date(2027, 1, 3))["week"][0] == date(2026, 12, 28)
