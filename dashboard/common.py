@@ -155,6 +155,11 @@ def _formatter(fmt: str, lang: str) -> Callable[[object], str]:
     return lambda value: present.cell_text(value, fmt, lang) or MISSING
 
 
+# Bounded work: a table on screen shows at most this many rows ("N of M" below it; the CSV has them all). At 10M
+# events a list of 100,000 people would otherwise be styled cell by cell (and pandas' styler refuses past 262,144).
+MAX_SCREEN_ROWS = 5_000
+
+
 def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: tuple[Column, ...] | None = None,
           shown: Sequence[str] | None = None, limit: int | None = None, key: str | None = None,
           height: int | str = "auto", count_word: str | None = None, labels: dict[str, str] | None = None) -> None:
@@ -165,7 +170,8 @@ def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: t
     declared = columns_of(name, frame, columns)
     chosen = present.shown_columns(name, frame, shown)
     total = frame.height
-    if limit is not None and total > limit:
+    limit = MAX_SCREEN_ROWS if limit is None else min(limit, MAX_SCREEN_ROWS)
+    if total > limit:
         frame = frame.head(limit)
     data, formats, widths = present.screen_table(frame, declared, ctx.lang, hierarchy, timezone, chosen, labels)
     data = data.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(", ") for c, dtype in data.schema.items()
