@@ -47,6 +47,7 @@ from metrics.graph_build import build_digraph, pair_edges, scoped_people, self_l
 from metrics.parameters import KINDS, LANG, SEED, limit
 from metrics.registry import Parameter, col, metric
 from metrics.store import data_span
+from pulso.core.errors import ParameterError
 from pulso.core.expr import is_duckdb
 from pulso.core.periods import bucket_starts
 from pulso.core.schema import NETWORK_TABLES
@@ -389,6 +390,7 @@ def bridges_frame(graph: nx.DiGraph, top: int = 50) -> pl.DataFrame:
 
 
 EXACT_DIAMETER_NODES = 1_000
+MAX_SUMMARY_PERIODS = 110  # bounded work: a graph per period (two years by week; a year by day is refused)
 MAX_EXACT_DIAMETER_NODES = 5_000  # bounded work: an exact diameter searches from up to every person of the component
 
 
@@ -754,10 +756,14 @@ def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool 
 
     if not by_period:
         return pl.DataFrame([row(None, pair_edges(con, scope, kinds=kinds), people)], schema=SUMMARY_SCHEMA)
-    edges = pair_edges(con, scope, kinds=kinds, by_period=True, undated=True)
-    parts = {period: part for (period,), part in edges.group_by("period")}
     # every bucket of the scope, those without ties too; none when the store holds no dated fact at all
     periods = bucket_starts(scope.start, scope.end, scope.granularity) if data_span(con) else []
+    if len(periods) > MAX_SUMMARY_PERIODS:  # bounded work: one graph per period
+        raise ParameterError(f"graph_summary by period: at most {MAX_SUMMARY_PERIODS} periods in one request, this "
+                             f"one has {len(periods)} ({scope.granularity}); choose a coarser granularity, a shorter "
+                             "period or by_period=false")
+    edges = pair_edges(con, scope, kinds=kinds, by_period=True, undated=True)
+    parts = {period: part for (period,), part in edges.group_by("period")}
     empty = edges.clear()
     rows = [row(period, parts.get(period, empty), people_count=people.height) for period in periods]
     if None in parts or None in loops:  # undated interactions (e.g. a survey): one row of their own
