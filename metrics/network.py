@@ -747,6 +747,7 @@ def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool 
     people = scoped_people(con, scope)
     loops = self_loops(con, scope, kinds=kinds, by_period=by_period)
 
+    @without_gc  # one period's graph at a time: built, measured, dropped
     def row(period, edges: pl.DataFrame, nodes: pl.DataFrame | None = None, people_count: int | None = None) -> dict:
         threshold = tie_threshold(edges, min_weight)
         if min_weight is not None or threshold > 1.0:  # all ties while the graph is small enough
