@@ -5,6 +5,11 @@ metric frames through ``frame(name, **params)`` (the dashboard passes its cache,
 the ``pulso report`` command passes ``metrics.registry.compute``). Headers,
 values and KPI cards come from the registry's declarations, as on the pages. A
 metric that cannot be computed shows as a sentence saying so, never as zero.
+
+The report obeys the viewer's rights the frames were computed with: a section
+the viewer may not see is one "sin acceso" sentence, withheld figures show their
+marker ("< 5" / "—"). Every name and text is escaped (tables and cards with
+``html.escape``, charts with ``present.safe_figure``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import polars as pl
 from dashboard import charts, present
 from dashboard.i18n import fmt_date, fmt_datetime, t
 from metrics.registry import FactsNotAvailable
+from pulso.core.access import ROLE_LABELS
+from pulso.core.errors import AccessDenied
 from pulso.core.scope import Scope
 from pulso.core.settings import Settings
 
@@ -40,7 +47,8 @@ class _Figures:
         self.first = True
 
     def __call__(self, fig) -> str:
-        out = fig.to_html(full_html=False, include_plotlyjs=self.first, config={"displaylogo": False})
+        out = present.safe_figure(fig).to_html(full_html=False, include_plotlyjs=self.first,
+                                               config={"displaylogo": False})
         self.first = False
         return out
 
@@ -49,12 +57,15 @@ def _get(frame: Callable[..., pl.DataFrame], name: str, lang: str, label: str, *
     """The frame, or an HTML sentence explaining why there is none."""
     try:
         data = frame(name, **params)
+    except AccessDenied as exc:
+        return f'<p class="na">{html.escape(present.access_text(exc, lang, label))}</p>'
     except FactsNotAvailable as exc:
         return f'<p class="na">{html.escape(t("not_available", lang, label=label, missing=", ".join(sorted(exc.missing))))}</p>'
     except KeyError:
         return f'<p class="na">{html.escape(t("not_registered", lang, name=name))}</p>'
     except Exception as exc:
-        return f'<p class="na">{html.escape(t("failed", lang, label=label, error=str(exc).splitlines()[0][:200]))}</p>'
+        error = present.safe_error(str(exc).splitlines()[0][:200])
+        return f'<p class="na">{html.escape(t("failed", lang, label=label, error=error))}</p>'
     if data.is_empty():
         return f'<p class="na">{html.escape(t("empty", lang, label=label))}</p>'
     return data
@@ -64,7 +75,9 @@ def html_table(data: pl.DataFrame, columns, lang: str, settings: Settings, limit
     shown = present.text_table(data.head(limit), columns, lang, settings.hierarchy, settings.timezone)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in shown.columns)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in shown.iter_rows())
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    note = present.suppressed_note(data, lang, settings.privacy.min_group_size)
+    return (f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            + (f'<p class="def">{html.escape(note)}</p>' if note else ""))
 
 
 def _cards(data: pl.DataFrame, lang: str, registry: dict) -> str:
@@ -97,6 +110,11 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
              f'{html.escape(t("report_generated", lang, when=generated))} (UTC)</p>']
     filters = [f"{t(k, lang)}: {', '.join(v)}" for k, v in (("region", scope.regions), ("office", scope.offices),
                                                           ("role", scope.roles), ("group", scope.groups)) if v]
+    if scope.rights is not None:
+        rights = scope.rights
+        units = [*(rights.regions or ()), *(rights.offices or ())]
+        filters.append(t("report_rights", lang, role=ROLE_LABELS[rights.role][0 if lang == "es" else 1],
+                         units=", ".join(units) if units else t("all", lang)))
     if filters:
         parts.append(f'<p class="sub">{html.escape(" · ".join(filters))}</p>')
 

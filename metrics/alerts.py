@@ -27,7 +27,7 @@ import duckdb
 import polars as pl
 
 from metrics.columns import REGION
-from metrics.registry import Parameter, col, metric
+from metrics.registry import Cells, Parameter, col, metric
 from pulso.core.scope import Scope
 from pulso.core.sql import frame
 
@@ -68,7 +68,7 @@ from pulso.core.sql import frame
         Parameter("min_people", {"es": "Personas mínimas de la unidad.", "en": "Fewest people in a unit."},
                   kind="int", default=5, minimum=1, maximum=1_000_000),
     ),
-    group="alerts",
+    group="alerts", cells=Cells(key="unit", level_column="level"),
 )
 def activity_alerts(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks: int, threshold: float,
                     min_spread: float, min_people: int) -> pl.DataFrame:

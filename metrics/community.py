@@ -38,7 +38,8 @@ LAST = "last AS (SELECT person_id, max(day) AS last_activity FROM person_day_act
                     "en": "Eligible people (directory, not left) whose last action (visit, post, reply, like) was at "
                           "least N days before the period's end, or who never acted. Order: never first, then oldest."},
         columns=(*PERSON_LIST, col("days_inactive", "int", "Días sin actividad", "Days inactive", "count")),
-        requires=("people",), requires_any=ANY_EVENTS, group="community",
+        requires=("people",), requires_any=ANY_EVENTS, group="community", person_level=True,
+        person_columns=("person_id",),
         parameters=(days("days", "inactive_days", None, "Días sin acción.", "Days without action."),))
 def inactive_people(con: duckdb.DuckDBPyConnection, scope: Scope, days: int) -> pl.DataFrame:
     sp, params = scope.people_cte()
@@ -62,7 +63,8 @@ def inactive_people(con: duckdb.DuckDBPyConnection, scope: Scope, days: int) -> 
                           "no action in the last 30 days (at the period's end). Ranked by past contributions."},
         columns=(*PERSON_LIST, col("past_contributions", "int", "Aportes previos", "Past contributions", "count"),
                  col("past_weeks", "int", "Semanas activas previas", "Past active weeks", "count")),
-        requires=("people",), requires_any=("messages", "reactions"), group="community",
+        requires=("people",), requires_any=("messages", "reactions"), group="community", person_level=True,
+        person_columns=("person_id",),
         parameters=(days("silent_days", "dormant_silent_days", None, "Días recientes sin acción.",
                          "Recent days without action."),
                     days("history_days", "dormant_history_days", None, "Días previos observados.",
@@ -98,7 +100,7 @@ def dormant_people(con: duckdb.DuckDBPyConnection, scope: Scope, silent_days: in
                     "en": "Profile completeness (name, photo, job title, location, about; 0-1) below the threshold. "
                           "People with no completeness figure are not listed."},
         columns=(*PERSON_LIST, col("profile_completeness", "float", "Perfil completo", "Profile complete", "ratio")),
-        requires=("people",), group="community",
+        requires=("people",), group="community", person_level=True, person_columns=("person_id",),
         parameters=(Parameter("threshold", {"es": "Completitud mínima (0-1).", "en": "Minimum completeness (0-1)."},
                               kind="float", setting="profile_completeness", minimum=0, maximum=2),))
 def incomplete_profiles(con: duckdb.DuckDBPyConnection, scope: Scope, threshold: float) -> pl.DataFrame:
@@ -127,7 +129,7 @@ def incomplete_profiles(con: duckdb.DuckDBPyConnection, scope: Scope, threshold:
                  col("regions_reached", "int", "Regiones alcanzadas", "Regions reached", "count"),
                  col("replies_received", "int", "Respuestas recibidas", "Replies received", "count"),
                  col("reactions_received", "int", "Reacciones recibidas", "Reactions received", "count")),
-        requires=("people", "messages"), group="community",
+        requires=("people", "messages"), group="community", person_level=True, person_columns=("person_id",),
         parameters=(limit("top", 50, "Cuántos listar.", "How many to list."),
                     Parameter("min_people", {"es": "Mínimo de personas distintas.", "en": "Minimum distinct people."},
                               kind="int", setting="champion_min_people", minimum=1, maximum=100_000)))
@@ -165,7 +167,7 @@ def champions(con: duckdb.DuckDBPyConnection, scope: Scope, top: int, min_people
                           "midnight after its last day), at least N hours old at that end."},
         columns=(THREAD_ID, GROUP_ID, GROUP_NAME, TITLE, col("author_id", "str", "Autor (ID)", "Author (ID)", "id"),
                  *PERSON[1:], CREATED_LOCAL, col("hours_open", "float", "Horas abierto", "Hours open", "hours")),
-        requires=("people", "messages"), group="community",
+        requires=("people", "messages"), group="community", person_level=True, person_columns=("author_id",),
         parameters=(Parameter("hours", {"es": "Horas sin respuesta.", "en": "Hours without a reply."}, kind="float",
                               setting="unanswered_hours", minimum=0, maximum=87_840),))
 def unanswered_threads(con: duckdb.DuckDBPyConnection, scope: Scope, hours: float) -> pl.DataFrame:

@@ -18,7 +18,7 @@ import math
 import duckdb
 import polars as pl
 
-from metrics.registry import col, metric
+from metrics.registry import Cells, col, metric
 from pulso.core.scope import Scope
 from pulso.core.sql import frame
 
@@ -61,6 +61,7 @@ def inequality_of(counts: list[int]) -> dict[str, float | int | None]:
              col("gini", "float", "Gini", "Gini", "score"),
              col("absence_factor", "int", "Factor de ausencia", "Absence factor", "count")),
     requires=("people",), requires_any=("messages", "reactions"), group="inequality",
+    cells=Cells(minimum="contributors"),
 )
 def participation_inequality(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """One row: contributors, contributions, top1_share, top10_share, gini, absence_factor."""

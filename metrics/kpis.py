@@ -24,7 +24,7 @@ from functools import partial
 import duckdb
 import polars as pl
 
-from metrics.registry import MetricDefinition, col, kpis, metric, missing_facts
+from metrics.registry import WHOLE_SCOPE, MetricDefinition, col, kpis, metric, missing_facts
 from metrics.store import data_span
 from pulso.core.scope import Scope, eligible
 from pulso.core.sql import one
@@ -153,7 +153,8 @@ def register(kpi: Kpi) -> None:
     function.__name__ = kpi.name
     metric(kpi.name, label={"es": kpi.label[0], "en": kpi.label[1]}, description={"es": es, "en": en},
            definition={"es": es, "en": en}, columns=(col("value", "float", label_es, label_en, fmt),),
-           requires=kpi.requires, requires_any=kpi.requires_any, group="kpi", kind="kpi", change=kpi.change)(function)
+           requires=kpi.requires, requires_any=kpi.requires_any, group="kpi", kind="kpi", change=kpi.change,
+           cells=WHOLE_SCOPE)(function)
 
 
 for _kpi in KPIS:
@@ -186,7 +187,7 @@ def change(definition: MetricDefinition, now: float | None, before: float | None
              col("change", "float", "Cambio", "Change", "number"),
              col("change_unit", "str", "Unidad del cambio", "Change unit", "id"),
              col("available", "bool", "Disponible", "Available", "bool")),
-    requires=("people",), group="kpi",
+    requires=("people",), group="kpi", cells=WHOLE_SCOPE,
 )
 def kpi_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """One row per KPI, in card order: every KPI in one pass for the period and one for the previous period."""

@@ -27,7 +27,7 @@ import polars as pl
 
 from metrics.columns import PEOPLE, PERSON, SEGMENT, STAGE
 from metrics.parameters import by
-from metrics.registry import Parameter, col, metric
+from metrics.registry import WHOLE_SCOPE, Cells, Parameter, col, metric
 from pulso.core.scope import Scope, eligible
 from pulso.core.sql import frame
 
@@ -107,7 +107,8 @@ def ladder_frame(con: duckdb.DuckDBPyConnection, scope: Scope, regular_weeks: in
         label={"es": "Escalera de participación", "en": "Participation ladder"},
         description={"es": "Peldaño de cada persona al cierre del periodo.", "en": "Each person's rung at the period's end."},
         definition=DEFINITION, columns=(*PERSON, STAGE), requires=("people",),
-        requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder")
+        requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder", person_level=True,
+        person_columns=("person_id",))
 def participation_ladder(con: duckdb.DuckDBPyConnection, scope: Scope, **params) -> pl.DataFrame:
     """person_id, name, region, office, role, stage (unaware, interested, first_time, regular, enthusiast)."""
     return ladder_frame(con, scope, **params)
@@ -121,7 +122,8 @@ def participation_ladder(con: duckdb.DuckDBPyConnection, scope: Scope, **params)
         requires_any=("messages", "reactions", "visits"),
         parameters=PARAMETERS + (by(("region", "office", "role"), None, "Segmento opcional: region, office o role.",
                                     "Optional segment: region, office or role."),),
-        group="ladder")
+        group="ladder", cells=Cells(key="segment", by=((None, None, False), ("region", "region", False),
+                                                         ("office", "office", False), ("role", "role", False))))
 def participation_ladder_counts(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None,
                                 **params) -> pl.DataFrame:
     """segment ('all' without ``by``), stage, people — every stage listed, zero included, in ladder order."""
@@ -140,7 +142,8 @@ def participation_ladder_counts(con: duckdb.DuckDBPyConnection, scope: Scope, by
         definition=DEFINITION, columns=(col("from_stage", "str", "Antes", "Before", "code"),
                                         col("to_stage", "str", "Ahora", "Now", "code"), PEOPLE,
                                         col("direction", "str", "Movimiento", "Move", "code")),
-        requires=("people",), requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder")
+        requires=("people",), requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder",
+        cells=WHOLE_SCOPE)
 def participation_transitions(con: duckdb.DuckDBPyConnection, scope: Scope, **params) -> pl.DataFrame:
     """from_stage, to_stage, people, direction (promoted / demoted / stayed). A person on the ladder in only one
     of the two periods counts as ``unaware`` in the other."""

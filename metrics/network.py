@@ -37,7 +37,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from metrics.columns import OFFICE, PERSON_ID, REGION, ROLE, TIE_MIN_WEIGHT
 from metrics.graph_build import build_digraph, pair_edges, scoped_people, undirected
 from metrics.parameters import KINDS, SEED, limit
-from metrics.registry import Parameter, col, metric
+from metrics.registry import WHOLE_SCOPE, Parameter, col, metric
 from pulso.core.scope import UNASSIGNED, Scope
 
 FACTS = ("people",)
@@ -240,10 +240,12 @@ def _clustering(und: nx.Graph) -> dict:
 NODE = (PERSON_ID, REGION, OFFICE, ROLE)
 
 
-def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, parameters):
+def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, parameters, person_level=True):
+    """Network metrics list people (person-level) unless they summarise the whole graph."""
     return metric(name, label={"es": es, "en": en}, description={"es": desc_es, "en": desc_en},
                   definition={"es": def_es, "en": def_en}, columns=columns, requires=FACTS, requires_any=ANY_FACT,
-                  parameters=parameters, group="network")
+                  parameters=parameters, group="network", person_level=person_level,
+                  person_columns=("person_id",) if person_level else (), cells=None if person_level else WHOLE_SCOPE)
 
 
 @network_metric(
@@ -296,7 +298,7 @@ def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int 
      col("louvain_modularity", "float", "Modularidad de Louvain", "Louvain modularity", "score"),
      col("adjusted_rand_index", "float", "Índice de Rand ajustado", "Adjusted Rand index", "score"),
      col("normalized_mutual_info", "float", "Información mutua normalizada", "Normalised mutual information", "score")),
-    (SEED, RESOLUTION, KINDS, MIN_WEIGHT))
+    (SEED, RESOLUTION, KINDS, MIN_WEIGHT), person_level=False)
 def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
                            kinds=None, min_weight: float | None = None) -> pl.DataFrame:
     """One row (modularities null when the graph has no edge)."""
@@ -366,7 +368,7 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
      col("triangles", "int", "Triángulos", "Triangles", "count")),
     (Parameter("by_period", {"es": "Una fila por periodo (sin fecha no cuenta) o una sola fila para todo el alcance.",
                              "en": "One row per period (undated interactions left out) or one row for the whole "
-                                   "scope."}, kind="bool", default=True), KINDS))
+                                   "scope."}, kind="bool", default=True), KINDS), person_level=False)
 def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None) -> pl.DataFrame:
     """period (DATE bucket start; null for by_period=False) and the keys of ``summary_row``."""
     people = scoped_people(con, scope)

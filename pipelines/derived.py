@@ -70,7 +70,11 @@ def set_time_zone(con: duckdb.DuckDBPyConnection, timezone: str) -> bool:
 def message_facts(con: duckdb.DuckDBPyConnection, constant: bool, settings: Settings) -> None:
     """A message is a **reply** when it answers another message or sits in another message's thread; every
     other message starts a thread. It **may be shown** when not deleted, not direct and not in a private group
-    (a group no source describes counts as private)."""
+    (a group no source describes counts as private). With ``[privacy] count_private = false`` the messages that
+    are direct or in a private group are left out here, so no count anywhere includes them (every other derived
+    table is built from this one)."""
+    private = "m.is_private OR (m.group_id IS NOT NULL AND coalesce(g.is_private, TRUE))"
+    counted = "TRUE" if settings.privacy.count_private else f"NOT coalesce({private}, FALSE)"
     run(con, f"""
         CREATE OR REPLACE TABLE message_facts AS
         WITH m AS (
@@ -91,6 +95,7 @@ def message_facts(con: duckdb.DuckDBPyConnection, constant: bool, settings: Sett
         LEFT JOIN messages parent ON parent.message_id = m.replied_to_id
         LEFT JOIN messages starter ON starter.message_id = m.thread_id AND m.replied_to_id IS NULL
         LEFT JOIN groups g ON g.group_id = m.group_id
+        WHERE {counted}
     """)
 
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import duckdb
 
 from pipelines.errors import IngestError
-from pipelines.merge import TableOutcome, merge_all
+from pipelines.merge import TableOutcome, merge_all, register_pseudonyms
 from pipelines.readers import Reader, detect_reader, reader_named
 from pipelines.derived import build_derived
 from pipelines.staging import Stage, create_typed_tables
 from pipelines.store import building_copy, create_schema, open_build_connection, set_info, writer_lock
 from pulso import __version__
+from pulso.core.privacy import pseudonym_key, pseudonymous_text
 from pulso.core.schema import READER_TABLES
 from pulso.core.settings import Settings, load_settings
 from pulso.core.sql import one, run
@@ -47,6 +48,7 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
     """Load ``paths`` into the store at ``db_path`` atomically, with ``settings`` (default: the settings file in
     force). With no paths, the store is published again with the settings applied. Raises IngestError."""
     settings = settings or load_settings()
+    key = pseudonym_key() if settings.privacy.pseudonymize else None  # no key: refused before anything is read
     readers: list[tuple[Path, Reader]] = []
     for path in paths:
         path = Path(path)
@@ -65,7 +67,7 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
     with writer_lock(db_path), building_copy(db_path) as build_path:
         con = open_build_connection(build_path)
         try:
-            summary = _load(con, readers, run_id, started, settings)
+            summary = _load(con, readers, run_id, started, settings, key)
             run(con, "CHECKPOINT")
         finally:
             con.close()
@@ -73,9 +75,13 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
 
 
 def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], run_id: str,
-          started: datetime, settings: Settings) -> IngestSummary:
+          started: datetime, settings: Settings, key: bytes | None = None) -> IngestSummary:
+    _check_pseudonymized(con, key is not None)
     create_schema(con, settings)
+    set_info(con, pseudonymized=str(key is not None).lower())
     create_typed_tables(con)
+    if key is not None:
+        register_pseudonyms(con, key)
     stages: list[Stage] = []
     for path, reader in readers:
         stage = Stage(con, reader.name, settings)
@@ -83,15 +89,32 @@ def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], ru
         stages.append(stage)
     for stage in stages:
         for reject in stage.rejects:
+            reason, raw = reject.reason, reject.raw
+            if key is not None:  # no real name or e-mail in a pseudonymised store, rejected rows included
+                reason = pseudonymous_text(reason, key)
+                raw = "" if reject.table == "people" else pseudonymous_text(raw, key)
             run(con, "INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        [run_id, reject.file, reject.line, reject.table, reject.reason, reject.raw])
-    outcomes = merge_all(con, run_id)
+                        [run_id, reject.file, reject.line, reject.table, reason, raw])
+    outcomes = merge_all(con, run_id, pseudonymize=key is not None)
     summary = _summarise(run_id, readers, stages, outcomes)
     _record(con, summary, readers, started)
     _record_facts(con, stages)
     build_derived(con, settings)
     set_info(con, published_at=datetime.now(UTC).isoformat(timespec="seconds"))
     return summary
+
+
+def _check_pseudonymized(con: duckdb.DuckDBPyConnection, wanted: bool) -> None:
+    """A store is pseudonymised from its first load or never: mixing would put real names beside pseudonyms."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if not {"store_info", "people"} <= tables or one(con, "SELECT count(*) FROM people")[0] == 0:
+        return
+    found = one(con, "SELECT value FROM store_info WHERE key = 'pseudonymized'")
+    current = bool(found and found[0] == "true")
+    if current != wanted:
+        state = "pseudonymised" if current else "not pseudonymised"
+        raise IngestError(None, f"the store is {state} and the settings say pseudonymize = {str(wanted).lower()}: "
+                                "load the exports into a new store instead")
 
 
 def _summarise(run_id: str, readers, stages: list[Stage], outcomes: dict[str, TableOutcome]) -> IngestSummary:

@@ -20,6 +20,7 @@ class Column:
     type: str
     meaning: str
     required: bool = False  # a reader row without it is rejected
+    text: bool = False  # what people wrote: never kept in rejected rows, shown only where the message may be shown
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ GROUPS = Table(
     (
         C("group_id", "VARCHAR", "Stable identifier.", True),
         C("name", "VARCHAR", "Group name."),
-        C("description", "VARCHAR", "Description."),
+        C("description", "VARCHAR", "Description.", text=True),
         C("is_private", "BOOLEAN", "Private groups: their content is counted but never shown to people outside them."),
         C("created_at", "TIMESTAMP", "Creation time (UTC)."),
         *PROVENANCE,
@@ -129,8 +130,8 @@ MESSAGES = Table(
         C("edited_at", "TIMESTAMP", "Last edit (UTC)."),
         C("deleted_at", "TIMESTAMP", "Deletion time (UTC); deleted messages are kept and flagged, never lost."),
         C("is_private", "BOOLEAN", "Private conversation (direct message): counted, never shown."),
-        C("title", "VARCHAR", "Title, where the platform has one (questions, announcements)."),
-        C("body", "VARCHAR", "Plain-text body."),
+        C("title", "VARCHAR", "Title, where the platform has one (questions, announcements).", text=True),
+        C("body", "VARCHAR", "Plain-text body.", text=True),
         C("hashtags", "VARCHAR[]", "Lower-cased hashtags/topics without '#'."),
         C("mentions", "VARCHAR[]", "person_ids mentioned in the body."),
         *PROVENANCE,
@@ -258,7 +259,10 @@ REJECTED_ROWS = Table(
         C("line", "BIGINT", "Line (CSV/JSONL, 1 = header for CSV) or record number.", True),
         C("table_name", "VARCHAR", "Canonical table the row was meant for.", True),
         C("reason", "VARCHAR", "Why it was refused.", True),
-        C("raw", "VARCHAR", "The row as read (truncated to 2,000 characters)."),
+        C("raw", "VARCHAR", "The row as read (truncated to 2,000 characters), without what people wrote: a message's "
+                            "title and body and a group's description are never kept (a structured record loses "
+                            "those fields, an unstructured message record is withheld whole); in a pseudonymised "
+                            "store e-mail addresses are replaced by their pseudonyms and people rows are withheld."),
     ),
     key=("run_id", "file", "line", "table_name"),
     loaded_by_readers=False,

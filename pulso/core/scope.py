@@ -11,6 +11,13 @@ helpers turn it into SQL, and every metric uses them, never its own version:
 * ``period()`` -- **the period**: ``<day column> BETWEEN start AND end`` on a
   local-day column of a derived table.
 
+A scope may carry the viewer's **rights** (``pulso.core.access.Rights``): the
+regions and offices the viewer may see are added to ``people_cte`` as one more
+condition, so rights only narrow -- a filter outside them selects nobody -- and
+``metrics.registry.compute`` refuses what the rights do not cover. No rights
+(``None``): the command line or a local dashboard without sign-in, which see
+everything (whoever holds the store file can read it anyway).
+
 Values always travel as bound parameters; only column names chosen by code are
 written into the SQL text.
 """
@@ -20,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from pulso.core.access import Rights
 from pulso.core.errors import ParameterError
 from pulso.core.periods import GRANULARITIES, bucket_end, bucket_start
 
@@ -38,6 +46,7 @@ class Scope:
     roles: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     granularity: str = "week"
+    rights: Rights | None = None  # what the viewer may see; None = everything (no sign-in: CLI, local mode)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -48,6 +57,13 @@ class Scope:
             values = getattr(self, name)
             if not isinstance(values, tuple) or not all(isinstance(v, str) for v in values):
                 raise ParameterError(f"{name} must be a tuple of names")
+        if self.rights is not None and not isinstance(self.rights, Rights):
+            raise ParameterError("rights must be a pulso.core.access.Rights")
+
+    @property
+    def filtered(self) -> bool:
+        """Any region, office, role or group filter."""
+        return bool(self.regions or self.offices or self.roles or self.groups)
 
     @property
     def days(self) -> int:
@@ -75,6 +91,11 @@ class Scope:
         """``name AS (SELECT <PEOPLE_COLUMNS> FROM person_facts ...)``: the people in scope, and its parameters."""
         clauses = ["NOT p.is_bot"]
         params: list = []
+        if self.rights is not None:
+            for column, values in (("region", self.rights.regions), ("office", self.rights.offices)):
+                if values is not None:
+                    clauses.append(f"p.{column} IN (SELECT unnest(?::VARCHAR[]))")
+                    params.append(list(values))
         for column, values in (("region", self.regions), ("office", self.offices), ("role", self.roles)):
             if values:
                 clauses.append(f"p.{column} IN (SELECT unnest(?::VARCHAR[]))")

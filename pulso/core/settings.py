@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pulso.core.access import Viewer, parse_viewers
 from pulso.core.errors import SettingsError
 
 DEFAULT_SETTINGS_PATH = Path(__file__).with_name("default_settings.toml")
@@ -62,12 +63,29 @@ class Hierarchy:
 
 
 @dataclass(frozen=True)
+class Privacy:
+    """``[privacy]``: what aggregates-only viewers see and how people are stored (see the README's "Security and
+    privacy" section)."""
+
+    min_group_size: int = 5  # k: figures over fewer people are suppressed for viewers without person-level rights
+    count_private: bool = True  # private groups and conversations count in aggregates (their text is never shown)
+    pseudonymize: bool = False  # names and e-mails replaced by keyed hashes at ingest ($PULSO_PSEUDONYM_KEY)
+    audit_log: str = ""  # the audit log (JSON lines); empty = beside the store, <store>.audit.jsonl
+
+    def to_dict(self) -> dict:
+        return {"min_group_size": self.min_group_size, "count_private": self.count_private,
+                "pseudonymize": self.pseudonymize, "audit_log": self.audit_log}
+
+
+@dataclass(frozen=True)
 class Settings:
     organization_name: str
     timezone: str
     hierarchy: Hierarchy
     thresholds: dict[str, float | int]
     source: str  # the file the settings were read from
+    viewers: tuple[Viewer, ...] = ()  # [[access.viewers]]: who may see what (pulso.core.access)
+    privacy: Privacy = field(default_factory=Privacy)
 
     def threshold(self, key: str):
         try:
@@ -83,6 +101,8 @@ class Settings:
                           **{f"labels_{lang}": {r.name: r.labels[lang] for r in self.hierarchy.roles if lang in r.labels}
                              for lang in LANGUAGES}},
             "thresholds": dict(self.thresholds),
+            "access": {"viewers": [v.to_dict() for v in self.viewers]},
+            "privacy": self.privacy.to_dict(),
         }
 
     def to_json(self) -> str:
@@ -126,7 +146,7 @@ def from_json(text: str, source: str) -> Settings:
 def from_dict(data: dict, source: str, defaults: dict | None) -> Settings:
     """Validate settings given as nested dicts; sections and keys missing from ``data`` come from ``defaults``."""
     defaults = defaults or {}
-    known_sections = {"organization", "hierarchy", "thresholds"}
+    known_sections = {"organization", "hierarchy", "thresholds", "access", "privacy"}
     unknown = sorted(set(data) - known_sections)
     if unknown:
         raise SettingsError(f"{source}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known_sections))})")
@@ -159,4 +179,27 @@ def from_dict(data: dict, source: str, defaults: dict | None) -> Settings:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise SettingsError(f"{source}: [thresholds] {key} must be a number, 0 or more (got {value!r})")
         thresholds[key] = value
-    return Settings(str(org.get("name", "Pulso")), str(timezone), Hierarchy(roles), thresholds, source)
+    access = data.get("access", defaults.get("access", {}))
+    if not isinstance(access, dict) or sorted(set(access) - {"viewers"}):
+        raise SettingsError(f"{source}: [access] takes only viewers ([[access.viewers]] tables)")
+    viewers = parse_viewers(access.get("viewers"), source)
+    return Settings(str(org.get("name", "Pulso")), str(timezone), Hierarchy(roles), thresholds, source, viewers,
+                    parse_privacy({**defaults.get("privacy", {}), **data.get("privacy", {})}, source))
+
+
+def parse_privacy(values: dict, source: str) -> Privacy:
+    """Validate ``[privacy]``."""
+    known = Privacy().to_dict()
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise SettingsError(f"{source}: [privacy] has no key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    merged = {**known, **values}
+    k = merged["min_group_size"]
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 1000:
+        raise SettingsError(f"{source}: [privacy] min_group_size must be a whole number from 1 to 1000 (got {k!r})")
+    for key in ("count_private", "pseudonymize"):
+        if not isinstance(merged[key], bool):
+            raise SettingsError(f"{source}: [privacy] {key} must be true or false (got {merged[key]!r})")
+    if not isinstance(merged["audit_log"], str):
+        raise SettingsError(f"{source}: [privacy] audit_log must be a path (text)")
+    return Privacy(k, merged["count_private"], merged["pseudonymize"], merged["audit_log"])
