@@ -325,4 +325,6 @@ class Guard:
         if not missing:
             return result
         padding = pl.DataFrame({cells.key: missing}, schema={cells.key: result.schema[cells.key]})
-        return pl.concat([result, padding], how="diagonal_relaxed").select(result.columns)
+        # in the key's order (the order these breakdowns have), so where a unit sits tells nothing either
+        return pl.concat([result, padding], how="diagonal_relaxed").select(result.columns).sort(cells.key,
+                                                                                                nulls_last=True)

@@ -243,10 +243,12 @@ def register_pseudonyms(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """SQL functions for the keyed pseudonyms of ``pulso.core.privacy`` (the key never reaches the store)."""
     from pulso.core.privacy import pseudonymous_email, pseudonymous_name, pseudonymous_text
 
+    def keyed(function):
+        return lambda value: function(value, key)
+
     for name, function in (("pulso_email", pseudonymous_email), ("pulso_text", pseudonymous_text),
                            ("pulso_name", pseudonymous_name)):
-        con.create_function(name, lambda value, f=function: f(value, key), ["VARCHAR"], "VARCHAR",
-                            side_effects=False)
+        con.create_function(name, keyed(function), ["VARCHAR"], "VARCHAR", side_effects=False)
 
 
 def pseudonymize_staged(con: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -264,7 +266,7 @@ def pseudonymize_staged(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     if columns:
         run(con, f"UPDATE {typed} SET " + ", ".join(f"{c} = pulso_text({c})" for c in columns))
     if table.name == "messages":
-        run(con, f"UPDATE {typed} SET mentions = list_transform(mentions, x -> pulso_text(x)) WHERE len(mentions) > 0")
+        run(con, f"UPDATE {typed} SET mentions = list_transform(mentions, lambda x: pulso_text(x)) WHERE len(mentions) > 0")
 
 
 def merge_all(con: duckdb.DuckDBPyConnection, run_id: str, pseudonymize: bool = False) -> dict[str, TableOutcome]:
