@@ -338,7 +338,9 @@ MESSAGE_FACTS = Table(
     "Every message with its local time and the flags that decide how it may be used. A message **may be shown** "
     "as text (title, excerpt, topic example, top post) only when it is not deleted, not a private conversation "
     "and not in a private group; a group no loaded source describes counts as private (its privacy is unknown). "
-    "Messages that may not be shown still count in aggregates.",
+    "Messages that may not be shown still count in aggregates -- unless the settings say `[privacy] count_private = "
+    "false`: then the messages that are direct or in a private group are not in this table at all, so no count "
+    "includes them.",
     (
         D("message_id", "VARCHAR", "The message."),
         D("thread_id", "VARCHAR", "Its thread."),
@@ -415,7 +417,7 @@ PERSON_DAY_ACTIVITY = Table(
     "Per person and local day with any event. An **action** is a visit, a thread started, a reply or a like "
     "given; a **contribution** is a thread started, a reply or a like given (Microsoft's definitions for "
     "Yammer). A person is an **active account** in a period when they have a row with `acted` in it. Deleted "
-    "messages count as the action they were; private ones count.",
+    "messages count as the action they were; private ones count unless `[privacy] count_private = false`.",
     (
         D("person_id", "VARCHAR", "The person."),
         D("day", "DATE", "Local day."),
