@@ -105,7 +105,8 @@ def store_rejected_rows(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int
 def filter_options(con: duckdb.DuckDBPyConnection, rights: Rights | None = None) -> dict[str, list]:
     """Values the sidebar filters offer: regions, offices (with their region), roles, groups (id, name) -- only
     those of the people the viewer's ``rights`` cover, and private groups (or groups whose privacy no source
-    gave) only to viewers who may see their names. No rights: everything."""
+    gave) only to viewers who may see their names. A viewer with aggregates only is offered the visible regions
+    and offices and no role or group (``metrics/privacy.py`` refuses the rest). No rights: everything."""
     sp, params = Scope(date.min, date.min, rights=rights).people_cte()
     out: dict[str, list] = {}
     for column in ("region", "role"):
@@ -115,6 +116,15 @@ def filter_options(con: duckdb.DuckDBPyConnection, rights: Rights | None = None)
     public = "TRUE" if rights is None or rights.private_names else "NOT coalesce(is_private, TRUE)"
     out["group"] = [(r[0], r[1]) for r in rows(
         con, f"SELECT group_id, coalesce(name, group_id) FROM groups WHERE {public} ORDER BY 2")]
+    if rights is not None and not rights.person_level:
+        from metrics.privacy import Pattern, universe_counts
+        from metrics.store import store_settings
+
+        pattern = Pattern.of(universe_counts(con, Scope(date.min, date.min, rights=rights)),
+                             store_settings(con).privacy.min_group_size)
+        out["region"] = [r for r in out["region"] if pattern.status("region", r) is None]
+        out["office"] = [(o, r) for o, r in out["office"] if pattern.status("office", o) is None]
+        out["role"], out["group"] = [], []
     return out
 
 
