@@ -137,3 +137,20 @@ def _network_figure(version: str, scope: Scope, level: str, lang: str, title: st
 def network_figure(db: str | Path, scope: Scope, level: str, lang: str, title: str):
     """The network drawing (layout included) cached per store version, scope and level."""
     return _network_figure(store_version(db), scope, level, lang, title)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _viewer_rights(version: str, email: str, groups: tuple[str, ...]):
+    from metrics.access import rights_for
+
+    con = connection(version.split("|", 1)[0])
+    try:
+        return rights_for(con, email, groups)
+    finally:
+        con.close()
+
+
+def viewer_rights(db: str | Path, email: str, groups: tuple[str, ...]):
+    """The rights of a signed-in identity under the store's settings (None: no access), cached per store version
+    and identity."""
+    return _viewer_rights(store_version(db), email, tuple(sorted(groups)))

@@ -176,6 +176,21 @@ STRINGS.update({
                            "people."),
     "access_small_scope": ("Oculto: el alcance tiene menos de {k} personas.",
                            "Hidden: the scope holds fewer than {k} people."),
+    "signin": ("Iniciar sesión", "Sign in"),
+    "signin_body": ("Pulso muestra datos de personas de la organización: inicie sesión con su cuenta de trabajo.",
+                    "Pulso shows data about the organisation's people: sign in with your work account."),
+    "signout": ("Cerrar sesión", "Sign out"),
+    "no_access_title": ("Sin acceso", "No access"),
+    "no_access_body": ("La cuenta {email} no tiene acceso a Pulso. Pida acceso a quien administra Pulso en su "
+                       "organización.",
+                       "The account {email} has no access to Pulso. Ask whoever runs Pulso in your organisation."),
+    "local_mode": ("Modo local: sin control de acceso. Cualquiera que abra este equipo ve todos los datos.",
+                   "Local mode: no access control. Anyone using this computer sees all the data."),
+    "open_refused": ("Pulso no tiene inicio de sesión configurado y este servidor escucha en una dirección que no es "
+                     "local: no se muestra nada. Configure el inicio de sesión o sirva en 127.0.0.1 (`pulso serve`).",
+                     "Pulso has no sign-in configured and this server listens on a non-local address: nothing is "
+                     "shown. Configure sign-in or serve on 127.0.0.1 (`pulso serve`)."),
+    "access_not_listed": ("Sin acceso.", "No access."),
     "report_rights": ("Vista de {role}: {units}", "View of a {role}: {units}"),
     "suppressed_note": ("«< {k}»: grupo de menos de {k} personas; «—»: oculto para que no pueda deducirse otro "
                         "grupo pequeño.",
