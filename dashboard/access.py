@@ -73,9 +73,9 @@ def gate(db: Path, lang: str) -> Viewer:
         if not listening_locally() and os.environ.get("PULSO_ALLOW_OPEN") != "1":
             st.error(t("open_refused", lang))
             st.stop()
-        st.sidebar.warning(t("local_mode", lang), icon=":material/lock_open:")
+        st.sidebar.info(t("local_mode", lang), icon=":material/lock_open:")
         return Viewer(LOCAL, None, False)
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         st.title("Pulso")
         st.write(t("signin_body", lang))
         st.button(t("signin", lang), on_click=st.login, type="primary", icon=":material/login:")

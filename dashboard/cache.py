@@ -7,7 +7,10 @@
   file to this process).
 * Metric frames are ``st.cache_data`` keyed by the store version (path, mtime,
   inode) + metric name + scope + parameters, so a heavy metric (network,
-  topics) is computed once per store and view, never per page render.
+  topics) is computed once per store and view, never per page render. The
+  scope carries the viewer's rights, so a cached frame is only ever served to
+  viewers with the same rights (Streamlit's caches are shared by all sessions);
+  so are the filter options and the rights of an identity.
 """
 
 from __future__ import annotations
@@ -81,18 +84,29 @@ def metric_frame(db: str | Path, name: str, scope: Scope, **params) -> pl.DataFr
 @st.cache_data(show_spinner=False, max_entries=200)
 def _store_fact(version: str, what: str) -> object:
     from metrics.store import data_span, store_settings
-    from metrics.store_overview import filter_options
 
     con = connection(version.split("|", 1)[0])
     try:
-        return {"filter_options": filter_options, "data_span": data_span, "settings": store_settings}[what](con)
+        return {"data_span": data_span, "settings": store_settings}[what](con)
     finally:
         con.close()
 
 
-def filter_options(db: str | Path) -> dict:
-    """The values the sidebar filters offer, cached per store version."""
-    return _store_fact(store_version(db), "filter_options")
+@st.cache_data(show_spinner=False, max_entries=500)
+def _filter_options(version: str, rights) -> dict:
+    from metrics.store_overview import filter_options as options
+
+    con = connection(version.split("|", 1)[0])
+    try:
+        return options(con, rights)
+    finally:
+        con.close()
+
+
+def filter_options(db: str | Path, rights=None) -> dict:
+    """The values the sidebar filters offer to a viewer with ``rights``, cached per store version and rights
+    (Streamlit's caches are shared by every session: whatever depends on the viewer is part of the key)."""
+    return _filter_options(store_version(db), rights)
 
 
 def data_span(db: str | Path):

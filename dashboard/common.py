@@ -22,7 +22,9 @@ import streamlit as st
 from dashboard import cache, present
 from dashboard.i18n import t
 from metrics.registry import Column, FactsNotAvailable
-from pulso.core.errors import PulsoError
+from pulso.core.audit import append as audit_append
+from pulso.core.audit import audit_path
+from pulso.core.errors import AccessDenied, PulsoError
 from pulso.core.scope import Scope
 
 log = logging.getLogger("pulso.dashboard")
@@ -37,6 +39,7 @@ class Context:
     lang: str
     db: Path
     scope: Scope | None  # None when there is no store
+    viewer: object = None  # dashboard.access.Viewer: who is looking (the rights are in the scope)
 
 
 def set_current(ctx: Context) -> None:
@@ -90,6 +93,9 @@ def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool
         return None
     try:
         frame = cache.metric_frame(ctx.db, name, scope, **params)
+    except AccessDenied as exc:  # the viewer's rights do not cover it: "sin acceso" / "oculto"
+        st.info(present.access_text(exc, lang, label(name, lang)), icon=":material/lock:")
+        return None
     except FactsNotAvailable as exc:
         missing = ", ".join(present.code_label(m, lang) for m in sorted(exc.missing))
         st.info(t("not_available", lang, label=label(name, lang), missing=missing))
@@ -98,12 +104,14 @@ def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool
         st.info(t("no_store", lang, path=ctx.db.name))
         return None
     except PulsoError as exc:
-        st.warning(t("failed", lang, label=label(name, lang), error=exc.one_line()[:200]))
+        st.warning(t("failed", lang, label=label(name, lang), error=present.safe_error(exc.one_line()[:200])))
         return None
     except Exception as exc:  # a failing metric must not take the page down
         log.exception("metric %s failed", name)
-        st.warning(t("failed", lang, label=label(name, lang), error=str(exc).splitlines()[0][:200]))
+        st.warning(t("failed", lang, label=label(name, lang),
+                     error=present.safe_error(str(exc).splitlines()[0][:200])))
         return None
+    audit(ctx, "view", name, scope, params)
     if frame.is_empty():
         if empty_message:
             st.success(empty_message)
@@ -111,6 +119,26 @@ def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool
             st.info(t("empty", lang, label=label(name, lang)))
         return None
     return frame
+
+
+def audit(ctx: Context, action: str, what: str, scope: Scope | None, params: dict | None = None) -> None:
+    """Log a view (once per session, metric, scope and parameters) or a download of person-level data to the
+    audit log beside the store (never the store itself)."""
+    definition = definition_of(what)
+    if action == "view" and (definition is None or not definition.person_level):
+        return
+    if action == "view":
+        seen = st.session_state.setdefault("_pulso_audited", set())
+        key = (what, scope, tuple(sorted((params or {}).items())))
+        if key in seen:
+            return
+        seen.add(key)
+    identity = getattr(ctx.viewer, "identity", None) or "local"
+    try:
+        audit_append(audit_path(ctx.db, cache.settings(ctx.db).privacy.audit_log), identity, action, what, scope,
+                     **({"params": {k: str(v) for k, v in params.items()}} if params else {}))
+    except OSError:
+        log.exception("cannot write the audit log")
 
 
 def fetch_silent(ctx: Context, name: str, scope: Scope | None = None, **params) -> pl.DataFrame | None:
@@ -171,8 +199,11 @@ def csv_button(ctx: Context, frame: pl.DataFrame, name: str | None, file_stem: s
     hierarchy, timezone = view_settings(ctx)
     text = present.csv_text(frame, columns_of(name, frame, columns), ctx.lang, hierarchy, timezone)
     stamp = ctx.scope.start.isoformat() if ctx.scope else "pulso"
-    st.download_button(t("download_csv", ctx.lang), text, file_name=f"pulso-{file_stem}-{stamp}.csv",
-                       mime="text/csv", key=key)
+    file_name = f"pulso-{file_stem}-{stamp}.csv"
+    person_level = bool(name and definition_of(name) and definition_of(name).person_level)
+    st.download_button(t("download_csv", ctx.lang), text, file_name=file_name, mime="text/csv", key=key,
+                       on_click=(lambda: audit(ctx, "download", name, ctx.scope, {"file": file_name}))
+                       if person_level else "rerun")
 
 
 def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[[pl.DataFrame], object] | None = None,
