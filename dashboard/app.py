@@ -38,7 +38,8 @@ def _store_scope(db: Path, lang: str, rights: Rights | None) -> Scope | None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Pulso", page_icon=":material/monitoring:", layout="wide")
+    # an emoji icon is drawn by the browser itself; a ":material/...:" one would be fetched from Google
+    st.set_page_config(page_title="Pulso", page_icon="📈", layout="wide")
     lang = filters.language()
     db = Path(os.environ.get("PULSO_DB", DEFAULT_DB))
     viewer = access.gate(db, lang)  # stops here for a visitor who may see nothing
