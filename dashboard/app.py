@@ -16,8 +16,8 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import access, cache, filters
-from dashboard.common import Context, set_current
-from dashboard.i18n import t
+from dashboard.common import STYLE, Context, set_current
+from dashboard.i18n import t, zone_name
 from dashboard.pages import PAGES
 from pulso.core.access import Rights
 from pulso.core.scope import Scope
@@ -33,13 +33,16 @@ def _store_scope(db: Path, lang: str, rights: Rights | None) -> Scope | None:
     span = cache.data_span(db)
     if span is None:
         return None
-    scope = filters.sidebar(lang, cache.filter_options(db, rights), span, cache.settings(db).hierarchy)
+    settings = cache.settings(db)
+    scope = filters.sidebar(lang, cache.filter_options(db, rights), span, settings.hierarchy,
+                            zone_name(settings.timezone))
     return replace(scope, rights=rights)
 
 
 def main() -> None:
     # an emoji icon is drawn by the browser itself; a ":material/...:" one would be fetched from Google
     st.set_page_config(page_title="Pulso", page_icon="📈", layout="wide")
+    st.markdown(STYLE, unsafe_allow_html=True)
     lang = filters.language()
     db = Path(os.environ.get("PULSO_DB", DEFAULT_DB))
     viewer = access.gate(db, lang)  # stops here for a visitor who may see nothing

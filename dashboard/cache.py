@@ -83,11 +83,12 @@ def metric_frame(db: str | Path, name: str, scope: Scope, **params) -> pl.DataFr
 
 @st.cache_data(show_spinner=False, max_entries=200)
 def _store_fact(version: str, what: str) -> object:
+    from metrics.parameters import act_kinds
     from metrics.store import data_span, store_settings
 
     con = connection(version.split("|", 1)[0])
     try:
-        return {"data_span": data_span, "settings": store_settings}[what](con)
+        return {"data_span": data_span, "settings": store_settings, "act_kinds": act_kinds}[what](con)
     finally:
         con.close()
 
@@ -119,6 +120,11 @@ def settings(db: str | Path):
     return _store_fact(store_version(db), "settings")
 
 
+def act_kinds(db: str | Path) -> list[str]:
+    """The interaction kinds the store holds (reply, mention, like and the generic interactions' kinds)."""
+    return _store_fact(store_version(db), "act_kinds")
+
+
 @st.cache_resource(show_spinner=False)
 def registry() -> dict:
     """The metric registry (every metric module imported once)."""
@@ -126,31 +132,32 @@ def registry() -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=50)
-def _network_figure(version: str, scope: Scope, level: str, lang: str, title: str):
-    from dashboard import charts
+def _network_figure(version: str, scope: Scope, level: str, lang: str, title: str, kinds: tuple[str, ...] | None):
+    from dashboard import charts, present
 
     path = version.split("|", 1)[0]
-    edges = metric_frame(path, "interaction_edges", scope)
-    try:
-        people = metric_frame(path, "network_communities", scope)
-    except Exception:
-        people = metric_frame(path, "participation_ladder", scope)
-    from dashboard import present
-
+    edges = metric_frame(path, "interaction_edges", scope, kinds=kinds)
     store = settings(path)
-    columns = registry()["participation_ladder"].columns
-    people = present.translated(people, columns, lang, store.hierarchy, store.timezone)
+    people = present.translated(metric_frame(path, "person_directory", scope), registry()["person_directory"].columns,
+                                lang, store.hierarchy, store.timezone)
     nodes, links = charts.aggregate_edges(edges, people, level)
-    if level == "person" and "community" in people.columns:
-        nodes = nodes.join(people.select(pl.col("person_id").alias("node"),
-                                         pl.col("community").cast(pl.String)), on="node", how="left")
-        return charts.network(nodes, links, lang, title, color="community")
+    if level == "person":
+        names = dict(zip(people["person_id"].to_list(), people["name"].to_list()))
+        try:
+            communities = metric_frame(path, "network_communities", scope, kinds=kinds)
+        except Exception:  # no community (e.g. no tie): colour by region
+            return charts.network(nodes, links, lang, title, color="region", names=names)
+        nodes = nodes.join(communities.select(pl.col("person_id").alias("node"),
+                                              (pl.col("community") + 1).cast(pl.String).alias("community")),
+                           on="node", how="left")
+        return charts.network(nodes, links, lang, title, color="community", names=names)
     return charts.network(nodes, links, lang, title, color="region")
 
 
-def network_figure(db: str | Path, scope: Scope, level: str, lang: str, title: str):
-    """The network drawing (layout included) cached per store version, scope and level."""
-    return _network_figure(store_version(db), scope, level, lang, title)
+def network_figure(db: str | Path, scope: Scope, level: str, lang: str, title: str,
+                   kinds: tuple[str, ...] | None = None):
+    """The network drawing (layout included) cached per store version, scope, level and interaction kinds."""
+    return _network_figure(store_version(db), scope, level, lang, title, kinds)
 
 
 @st.cache_data(show_spinner=False, max_entries=500)

@@ -1,26 +1,31 @@
-"""What every page shares: the view context, the one way to fetch a metric, and the panel.
+"""What every page shares: the view context, the one way to fetch a metric, the panel and the table, and the
+page controls kept in the URL.
 
 ``fetch(ctx, name, **params)`` returns the metric's frame for the current
 scope, or ``None`` after showing a clear message (no store, metric not
 available from the loaded sources, a bad parameter, empty result, or a
 failure) -- never a traceback. ``panel`` is the one component a page composes:
 heading with the definition on hover, the metric, a chart and/or a table with
-its CSV download, and the definition in an expander.
+its CSV download, and the definition in an expander. ``table`` shows the
+columns ``present.SHOWN`` chooses (the deciding one in view), every value in
+the language's one format, "—" for a missing value, and how many rows there
+are. Every page control (``url_choice``, ``url_number``, ``url_choices``,
+``url_tabs``) is seeded from the URL after checking the value against the
+known ones, and written back, so a shared link reproduces the view.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
 from dashboard import cache, present
-from dashboard.i18n import t
+from dashboard.i18n import fmt_number, t
 from metrics.registry import Column, FactsNotAvailable
 from pulso.core.audit import append as audit_append
 from pulso.core.audit import audit_path
@@ -29,9 +34,11 @@ from pulso.core.scope import Scope
 
 log = logging.getLogger("pulso.dashboard")
 CONTEXT_KEY = "_pulso_context"
-# st.column_config formats for declared display formats (numbers stay numbers so columns sort)
-NUMBER_FORMATS = {"ratio": "percent", "count": "localized", "number": "%.1f", "hours": "%.1f", "minutes": "%.1f",
-                  "score": "%.3f", "percent": "%.1f", "points": "%+.1f"}
+MISSING = "—"
+STYLE = """<style>
+[data-testid="stMetricLabel"] p, [data-testid="stMetricLabel"] div {white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important}
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -64,19 +71,18 @@ def help_text(name: str, lang: str) -> str | None:
     definition = definition_of(name)
     if definition is None:
         return None
-    return f"{definition.description[lang]}\n\n**{t('definition', lang)}:** {definition.definition[lang]}"
+    return (f"{present.prose(definition.description[lang], lang)}\n\n**{t('definition', lang)}:** "
+            f"{present.prose(definition.definition[lang], lang)}")
 
 
 def explain(name: str, lang: str) -> None:
-    """An expander with the metric's definition and its parameters."""
+    """An expander with the metric's plain-language definition."""
     definition = definition_of(name)
     if definition is None:
         return
     with st.expander(f"ℹ️ {t('definition', lang)}: {definition.label[lang]}"):
-        st.markdown(definition.description[lang])
-        st.markdown(definition.definition[lang])
-        for p in definition.parameters:
-            st.markdown(f"- `{p.name}`: {p.description[lang]}")
+        st.markdown(present.prose(definition.description[lang], lang))
+        st.markdown(present.prose(definition.definition[lang], lang))
 
 
 def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool = False,
@@ -173,82 +179,180 @@ def translated(ctx: Context, frame: pl.DataFrame, name: str | None = None,
     return present.translated(frame, columns_of(name, frame, columns), ctx.lang, hierarchy, timezone)
 
 
+def _formatter(fmt: str, lang: str) -> Callable[[object], str]:
+    return lambda value: present.cell_text(value, fmt, lang) or MISSING
+
+
 def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: tuple[Column, ...] | None = None,
-          **kwargs) -> None:
-    """A table a person can read: headers and values from the declared columns, in the page's language."""
+          shown: Sequence[str] | None = None, limit: int | None = None, key: str | None = None,
+          height: int | str = "auto", count_word: str | None = None, labels: dict[str, str] | None = None) -> None:
+    """A table a person can read: the chosen columns (``shown``, else ``present.SHOWN``), headers and values from
+    the declared columns in the page's language, one number and date format, "—" where a value is missing; the
+    number of rows below it (and "N of M" when ``limit`` shows only the first rows; the CSV has them all)."""
+    hierarchy, timezone = view_settings(ctx)
     declared = columns_of(name, frame, columns)
-    shown = translated(ctx, frame, columns=declared)
-    names = present.headers(frame, declared, ctx.lang)
-    formats = {c.name: c.format for c in declared}
-    config: dict[str, object] = {}
-    for column in shown.columns:
-        fmt = formats.get(column)
-        if fmt in NUMBER_FORMATS and shown.schema[column].is_numeric():
-            config[names[column]] = st.column_config.NumberColumn(format=NUMBER_FORMATS[fmt])
-        elif fmt == "date":
-            config[names[column]] = st.column_config.DateColumn(format="YYYY-MM-DD")
-        elif fmt in ("datetime", "datetime_local"):
-            config[names[column]] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
-    config.update(kwargs.pop("column_config", {}) or {})
-    st.dataframe(shown.rename(names), hide_index=True, width="stretch", column_config=config, **kwargs)
+    chosen = present.shown_columns(name, frame, shown)
+    total = frame.height
+    if limit is not None and total > limit:
+        frame = frame.head(limit)
+    data, formats, widths = present.screen_table(frame, declared, ctx.lang, hierarchy, timezone, chosen, labels)
+    data = data.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(", ") for c, dtype in data.schema.items()
+                             if isinstance(dtype, pl.List))
+    styler = data.to_pandas().style.format({h: _formatter(fmt, ctx.lang) for h, fmt in formats.items()},
+                                           na_rep=MISSING)
+    config = {h: st.column_config.Column(width=w) for h, w in widths.items()}
+    st.dataframe(styler, hide_index=True, width="stretch", column_config=config, placeholder=MISSING, key=key,
+                 height=height)
+    notes = []
+    if frame.height < total:
+        notes.append(t("rows_of", ctx.lang, shown=fmt_number(frame.height, ctx.lang), total=fmt_number(total, ctx.lang)))
+    elif total > 10:
+        notes.append(f"{fmt_number(total, ctx.lang)} {count_word}" if count_word
+                     else t("rows_shown", ctx.lang, n=fmt_number(total, ctx.lang)))
+    if any(fmt in ("datetime", "datetime_local") for fmt in formats.values()):
+        notes.append(t("times_in_zone", ctx.lang, zone=present.zone(timezone)))
+    if notes:
+        st.caption(" · ".join(notes))
 
 
 def csv_button(ctx: Context, frame: pl.DataFrame, name: str | None, file_stem: str, key: str,
-               columns: tuple[Column, ...] | None = None) -> None:
-    """A CSV download with the table's headers and values in the page's language."""
+               columns: tuple[Column, ...] | None = None, labels: dict[str, str] | None = None) -> None:
+    """A CSV download with every column, headers and values in the page's language."""
     hierarchy, timezone = view_settings(ctx)
-    text = present.csv_text(frame, columns_of(name, frame, columns), ctx.lang, hierarchy, timezone)
+    text = present.csv_text(frame, columns_of(name, frame, columns), ctx.lang, hierarchy, timezone, labels)
     stamp = ctx.scope.start.isoformat() if ctx.scope else "pulso"
     file_name = f"pulso-{file_stem}-{stamp}.csv"
     person_level = bool(name and definition_of(name) and definition_of(name).person_level)
     st.download_button(t("download_csv", ctx.lang), text, file_name=file_name, mime="text/csv", key=key,
+                       icon=":material/download:",
                        on_click=(lambda: audit(ctx, "download", name, ctx.scope, {"file": file_name}))
                        if person_level else "rerun")
 
 
 def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[[pl.DataFrame], object] | None = None,
           show_table: bool = True, csv: str | None = None, scope: Scope | None = None, empty_message: str | None = None,
-          shape: Callable[[pl.DataFrame], pl.DataFrame] | None = None, key: str | None = None,
-          **params) -> pl.DataFrame | None:
+          shape: Callable[[pl.DataFrame], pl.DataFrame] | None = None, shown: Sequence[str] | None = None,
+          key: str | None = None, show_rows: int | None = None, count_word: str | None = None,
+          heading: bool = True, definition: bool = True, columns: tuple[Column, ...] | None = None,
+          labels: dict[str, str] | None = None, **params) -> pl.DataFrame | None:
     """One metric on the page: heading (definition on hover), chart and/or table (``shape`` picks and orders the
-    rows or columns shown), CSV download when ``csv`` names the file, the definition below. Returns the frame."""
-    st.subheader(title or label(name, ctx.lang), help=help_text(name, ctx.lang))
+    rows, ``shown`` the columns, ``show_rows`` how many rows the table shows; ``columns`` declares them when
+    ``shape`` adds some, e.g. names), CSV download of every row when ``csv`` names the file, the definition below.
+    Other keyword arguments are the metric's parameters. Returns the frame."""
+    if heading:
+        st.subheader(title or label(name, ctx.lang), help=help_text(name, ctx.lang))
     frame = fetch(ctx, name, scope=scope, empty_message=empty_message, **params)
     if frame is None:
         return None
     if chart is not None:
-        st.plotly_chart(chart(translated(ctx, frame, name)), key=f"chart_{key or name}")
+        st.plotly_chart(chart(translated(ctx, frame, name)), key=f"chart_{key or name}",
+                        config={"displaylogo": False})
     if show_table:
-        shown = shape(frame) if shape else frame
-        table(ctx, shown, name)
+        shown_frame = shape(frame) if shape else frame
+        table(ctx, shown_frame, name, columns=columns, shown=shown, limit=show_rows, count_word=count_word,
+              labels=labels)
         if csv:
-            csv_button(ctx, frame, name, csv, key=f"csv_{key or name}")
-    explain(name, ctx.lang)
+            csv_button(ctx, shown_frame, name, csv, key=f"csv_{key or name}", columns=columns, labels=labels)
+    if definition:
+        explain(name, ctx.lang)
     return frame
 
 
-def kpi_cards(ctx: Context, frame: pl.DataFrame, per_row: int = 4) -> None:
-    """The KPI cards (``kpi_summary`` rows, in registry order) with the change against the previous period; the
-    (?) on each card is that KPI's own definition."""
+def kpi_cards(ctx: Context, frame: pl.DataFrame, per_row: int = 4, extra: pl.DataFrame | None = None) -> None:
+    """The KPI cards (``kpi_summary`` rows, in registry order) with the change against the previous period, and the
+    group participation card (``group_participation_overall``) when given; the (?) on each card is that metric's
+    own plain-language definition."""
     registry = cache.registry()
-    columns = st.columns(per_row)
-    for i, row in enumerate(frame.iter_rows(named=True)):
+    cards = []
+    for row in frame.iter_rows(named=True):
         definition = registry[row["kpi"]]
         value = present.cell_text(row["value"], definition.value_format, ctx.lang) if row["available"] \
             else t("na", ctx.lang)
         delta = present.change_text(row["change"], row["change_unit"], ctx.lang) if row["available"] else None
-        columns[i % per_row].metric(definition.label[ctx.lang], value, delta=delta,
-                                    help=definition.definition[ctx.lang], border=True)
+        cards.append((definition.label[ctx.lang], value, delta, definition.definition[ctx.lang]))
+    if extra is not None and extra.height:
+        row = extra.row(0, named=True)
+        definition = registry["group_participation_overall"]
+        cards.append((definition.label[ctx.lang], present.cell_text(row["participation"], "ratio", ctx.lang),
+                      present.change_text(row["change_pts"], "points", ctx.lang), definition.definition[ctx.lang]))
+    for first in range(0, len(cards), per_row):  # one row of columns per row of cards: rows stay aligned
+        for column, (name, value, delta, definition) in zip(st.columns(per_row), cards[first:first + per_row]):
+            column.metric(name, value, delta=delta, help=present.prose(definition, ctx.lang), border=True)
 
 
-TREND_BUCKETS = {"day": 28, "week": 12, "month": 12, "quarter": 8}
+trend_scope = present.trend_window
 
 
-def trend_scope(scope: Scope) -> Scope:
-    """The trend's window: the chosen period, widened back to the last 12 weeks (28 days, 12 months, 8 quarters
-    by granularity) when it holds fewer buckets, so a one-week view still shows a trend."""
-    days = {"day": 1, "week": 7, "month": 30, "quarter": 91}[scope.granularity] * TREND_BUCKETS[scope.granularity]
-    start = scope.end - timedelta(days=days - 1)
-    if scope.granularity == "week":
-        start -= timedelta(days=start.weekday())
-    return scope.with_period(min(start, scope.start), scope.end)
+# ---- page controls kept in the URL -----------------------------------------------------------------------------
+
+def _remember(key: str, text: str | list[str] | None) -> None:
+    """Write a control's value to the URL (``None`` = its default: the key leaves the URL)."""
+    current = st.query_params.get_all(key)
+    if text is None or text == []:
+        if current:
+            del st.query_params[key]
+    elif (text if isinstance(text, list) else [text]) != current:
+        st.query_params[key] = text
+
+
+def url_choice(widget, label: str, options: Sequence[str], key: str, default: str | None, url: str, **kwargs):
+    """A one-value control (``st.radio``, ``st.selectbox``, ``st.segmented_control``...) seeded from ``?url=``
+    when that value is one of ``options``, and written back to the URL."""
+    if key not in st.session_state:
+        wanted = st.query_params.get(url)
+        st.session_state[key] = wanted if wanted in options else default
+    elif st.session_state[key] not in options:
+        st.session_state[key] = default
+    value = widget(label, list(options), key=key, **kwargs)
+    _remember(url, None if value == default or value is None else str(value))
+    return value
+
+
+def url_choices(widget, label: str, options: Sequence[str], key: str, default: Sequence[str], url: str, **kwargs):
+    """A many-value control (``st.multiselect``, ``st.pills`` with selection_mode="multi") seeded from the
+    repeated ``?url=`` values that are known options, and written back to the URL."""
+    if key not in st.session_state:
+        wanted = [v for v in st.query_params.get_all(url) if v in options]
+        st.session_state[key] = wanted or list(default)
+    else:
+        st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    value = widget(label, list(options), key=key, **kwargs) or []
+    _remember(url, None if list(value) == list(default) else list(value))
+    return list(value)
+
+
+def url_number(label: str, key: str, default: int, url: str, minimum: int, maximum: int, **kwargs) -> int:
+    """A whole-number input seeded from ``?url=`` when it is a whole number within the bounds."""
+    if key not in st.session_state:
+        try:
+            wanted = int(st.query_params.get(url, ""))
+        except ValueError:
+            wanted = default
+        st.session_state[key] = wanted if minimum <= wanted <= maximum else default
+    value = int(st.number_input(label, min_value=minimum, max_value=maximum, step=1, key=key, **kwargs))
+    _remember(url, None if value == default else str(value))
+    return value
+
+
+def url_flag(label: str, key: str, default: bool, url: str, **kwargs) -> bool:
+    """A toggle seeded from ``?url=1`` / ``?url=0`` (anything else: the default)."""
+    if key not in st.session_state:
+        wanted = st.query_params.get(url)
+        st.session_state[key] = {"1": True, "0": False}.get(wanted, default)
+    value = bool(st.toggle(label, key=key, **kwargs))
+    _remember(url, None if value == default else ("1" if value else "0"))
+    return value
+
+
+def url_tabs(labels: dict[str, str], key: str, url: str) -> dict[str, object]:
+    """Tabs ({code: label}) whose active one lives in ``?url=CODE`` (a code, not a label, so a link works in
+    both languages); returns {code: tab container}. Only the open tab's content needs computing (``.open``)."""
+    codes = list(labels)
+    wanted = st.query_params.get(url)
+    default = labels[wanted] if wanted in labels else labels[codes[0]]
+    state_key = f"{key}_{'_'.join(labels.values())}"  # new labels (another language) = a new widget
+    tabs = st.tabs(list(labels.values()), key=state_key, default=default, on_change="rerun")
+    active = st.session_state.get(state_key, default)
+    code = next((c for c, name in labels.items() if name == active), codes[0])
+    _remember(url, None if code == codes[0] else code)
+    return dict(zip(codes, tabs))

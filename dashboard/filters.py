@@ -67,7 +67,7 @@ def language() -> str:
                             format_func=lambda code: {"es": "Español", "en": "English"}[code])
 
 
-def sidebar(lang: str, options: dict, bounds: tuple[date, date], hierarchy: Hierarchy) -> Scope:
+def sidebar(lang: str, options: dict, bounds: tuple[date, date], hierarchy: Hierarchy, zone: str = "") -> Scope:
     """Draw the filters in the sidebar and return the scope they choose; writes the URL query string."""
     first_day, last_day = bounds
     state = st.session_state
@@ -89,18 +89,18 @@ def sidebar(lang: str, options: dict, bounds: tuple[date, date], hierarchy: Hier
     low = min(first_day, state["f_period"][0])
     high = max(last_day, state["f_period"][-1])
     period = sb.date_input(t("period", lang), key="f_period", min_value=low, max_value=high,
-                           help=t("period_help", lang), format="DD/MM/YYYY" if lang == "es" else "MM/DD/YYYY")
+                           help=t("period_help", lang, zone=zone), format="DD/MM/YYYY" if lang == "es" else "MM/DD/YYYY")
     start, end = (period[0], period[-1]) if isinstance(period, (tuple, list)) and period else (period, period)
     regions = sb.multiselect(t("region", lang), options["region"], key="f_region", placeholder=t("all", lang),
-                             format_func=lambda v: unit_label(v, lang))
+                             format_func=lambda v: unit_label(v, lang, "region"), select_all=False)
     office_choices = sorted({o for o, r in options["office"] if not regions or r in regions} | set(state["f_office"]))
     offices = sb.multiselect(t("office", lang), office_choices, key="f_office", placeholder=t("all", lang),
-                             format_func=lambda v: unit_label(v, lang))
+                             format_func=lambda v: unit_label(v, lang, "office"), select_all=False)
     roles = sb.multiselect(t("role", lang), options["role"], key="f_role", placeholder=t("all", lang),
-                           format_func=lambda v: role_label(v, lang, hierarchy))
+                           format_func=lambda v: role_label(v, lang, hierarchy), select_all=False)
     group_names = dict(options["group"])
     groups = sb.multiselect(t("group", lang), list(group_names), key="f_group", placeholder=t("all", lang),
-                            format_func=lambda g: group_names.get(g, g))
+                            format_func=lambda g: group_names.get(g, g), select_all=False)
     scope = Scope(start, end, tuple(regions), tuple(offices), tuple(roles), tuple(groups), gran)
     wanted = query_from_scope(scope, lang)
     current = _query_dict()

@@ -26,33 +26,36 @@ STRINGS: dict[str, tuple[str, str]] = {
     # app and navigation
     "app_title": ("Pulso: participación en la red interna", "Pulso: internal network engagement"),
     "page_resumen": ("Resumen", "Overview"),
-    "unassigned": ("Sin asignar", "Unassigned"),
-    "no_alerts": ("Sin alertas: ninguna oficina ni región cayó de forma anormal frente a su propia historia.",
-                  "No alerts: no office or region dropped abnormally against its own history."),
-    "campaign_window": ("Eventos del calendario del {start} al {end}.", "Calendar events from {start} to {end}."),
     "page_comunidad": ("Comunidad", "Community"),
     "page_regiones": ("Regiones", "Regions"),
     "page_flujos": ("Flujos", "Flows"),
     "page_contenido": ("Contenido", "Content"),
     "page_datos": ("Datos", "Data"),
     "language": ("Idioma", "Language"),
+    # people without a directory entry, an office or a role
+    "unassigned": ("Sin asignar", "Unassigned"),
+    "not_in_directory": ("Fuera del directorio", "Not in the directory"),
+    "no_office": ("Sin oficina", "No office"),
+    "no_office_role": ("{role} (sin oficina)", "{role} (no office)"),
+    "no_role": ("Sin rol", "No role"),
+    "all_company": ("Toda la compañía", "All company"),
     # filters
     "filters": ("Filtros", "Filters"),
     "granularity": ("Agrupar por", "Group by"),
     "gran_day": ("día", "day"), "gran_week": ("semana", "week"),
     "gran_month": ("mes", "month"), "gran_quarter": ("trimestre", "quarter"),
     "period": ("Periodo", "Period"),
-    "period_help": ("Días locales incluidos (zona horaria de la organización).",
-                    "Local days included (organisation time zone)."),
+    "period_help": ("Días locales incluidos (zona horaria de la organización: {zone}).",
+                    "Local days included (the organisation's time zone: {zone})."),
     "region": ("Región", "Region"), "office": ("Oficina", "Office"), "role": ("Rol", "Role"),
     "group": ("Grupo", "Group"), "all": ("Todas", "All"),
     "scope_caption": ("Periodo: {start} – {end} ({days} días) · comparado con {pstart} – {pend}",
                       "Period: {start} – {end} ({days} days) · compared with {pstart} – {pend}"),
+    "times_in_zone": ("Horas en la zona horaria de la organización ({zone}).",
+                      "Times in the organisation's time zone ({zone})."),
     # messages
     "no_store": ("Aún no hay datos cargados. Cargue una exportación con `pulso ingest EXPORTACIÓN --db {path}`.",
                  "No data loaded yet. Load an export with `pulso ingest EXPORT --db {path}`."),
-    "no_db_set": ("No se indicó el almacén de datos (variable PULSO_DB).",
-                  "No data store given (PULSO_DB variable)."),
     "not_available": ("«{label}» no está disponible: las fuentes cargadas no aportan {missing}.",
                       "“{label}” is not available: the loaded sources do not supply {missing}."),
     "not_registered": ("«{name}» todavía no existe en esta versión de Pulso.",
@@ -62,8 +65,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "failed": ("No se pudo calcular «{label}»: {error}", "“{label}” could not be computed: {error}"),
     "definition": ("Definición", "Definition"),
     "download_csv": ("Descargar CSV", "Download CSV"),
-    "vs_previous": ("vs periodo anterior", "vs previous period"),
+    "vs_previous": ("Cambio frente al periodo anterior ({start} – {end}).",
+                    "Change against the previous period ({start} – {end})."),
     "na": ("n/d", "n/a"),
+    "rows_shown": ("{n} filas", "{n} rows"),
+    "rows_of": ("{shown} de {total} filas (todas en el CSV)", "{shown} of {total} rows (all in the CSV)"),
+    "chart_first": ("El gráfico muestra los primeros {shown} de {total}; la tabla, todos.",
+                    "The chart shows the first {shown} of {total}; the table, all of them."),
+    "missing_dash": ("— = sin dato.", "— = no value."),
     # resumen
     "kpis": ("Indicadores clave", "Key indicators"),
     "trends": ("Tendencias", "Trends"),
@@ -71,34 +80,108 @@ STRINGS: dict[str, tuple[str, str]] = {
     "adoption_region": ("Adopción por región", "Adoption by region"),
     "top_posts": ("Publicaciones destacadas", "Top posts"),
     "campaigns": ("Impacto de campañas", "Campaign impact"),
-    "alerts": ("Alertas", "Alerts"),
-    "weekly_report": ("Descargar reporte (HTML)", "Download report (HTML)"),
+    "alerts": ("Alertas de actividad", "Activity alerts"),
+    "no_alerts": ("Sin alertas: ninguna oficina ni región cayó de forma anormal frente a su propia historia.",
+                  "No alerts: no office or region dropped abnormally against its own history."),
+    "campaign_window": ("Eventos del calendario del {start} al {end}.", "Calendar events from {start} to {end}."),
+    "no_campaigns": ("Ningún evento del calendario de comunicación en estas fechas.",
+                     "No communications-calendar event in these dates."),
+    "report": ("Reporte del periodo", "Period report"),
+    "report_html": ("Reporte en HTML", "Report as HTML"),
+    "report_pdf": ("Reporte en PDF", "Report as PDF"),
+    "report_pdf_missing": ("El PDF necesita Chromium en el servidor (paquete «chromium»).",
+                           "The PDF needs Chromium on the server (package “chromium”)."),
     "report_title": ("Reporte de participación", "Engagement report"),
-    "report_generated": ("Generado por Pulso el {when}", "Generated by Pulso on {when}"),
+    "report_generated": ("Generado por Pulso el {when} (hora de {zone})", "Generated by Pulso on {when} ({zone} time)"),
+    "report_definitions": ("Qué significa cada indicador", "What each indicator means"),
+    "report_scope_all": ("Toda la organización", "The whole organisation"),
     # comunidad
     "ladder": ("Escalera de participación", "Participation ladder"),
     "transitions": ("Cambios de etapa frente al periodo anterior", "Stage changes against the previous period"),
-    "people_lists": ("Listas de personas", "People lists"),
+    "people_lists": ("Listas de personas para actuar", "People lists to act on"),
     "inactive": ("Inactivos", "Inactive"), "dormant": ("Dormidos", "Dormant"),
     "incomplete": ("Perfil incompleto", "Incomplete profile"),
     "days_inactive": ("Días sin actividad", "Days without activity"),
+    "days_inactive_help": ("Una persona aparece en «Inactivos» si no tuvo ninguna acción en estos días, y en "
+                           "«Dormidos» si calló estos días después de participar con regularidad.",
+                           "A person is listed as inactive with no action in these days, and as dormant when "
+                           "silent these days after taking part regularly."),
     "champions": ("Campeones", "Champions"),
-    "unanswered": ("Hilos sin respuesta (más antiguos primero)", "Unanswered threads (oldest first)"),
+    "unanswered": ("Hilos sin respuesta", "Unanswered threads"),
+    "unanswered_hours": ("Horas sin respuesta", "Hours without a reply"),
     "inequality": ("Desigualdad de participación", "Participation inequality"),
+    "gini": ("Coeficiente de Gini", "Gini coefficient"),
+    "top1": ("Aportes del 1 % más activo", "Share of the top 1 %"),
+    "top10": ("Aportes del 10 % más activo", "Share of the top 10 %"),
+    "absence": ("Personas que hacen la mitad", "People making half"),
+    "never_note": ("«—» en última actividad: nunca tuvo actividad.", "“—” as last activity: never active."),
     # regiones
     "drill_all": ("Todas las regiones", "All regions"),
     "drill_hint": ("Haga clic en una barra o elija en la lista para bajar de nivel.",
                    "Click a bar or choose from the list to drill down."),
-    "drill_choose": ("Bajar a", "Drill down to"),
+    "drill_choose_region": ("Ver región", "Open region"),
+    "drill_choose_office": ("Ver oficina", "Open office"),
+    "drill_choose_person": ("Ver persona", "Open person"),
     "drill_up": ("Subir a «{name}»", "Back to “{name}”"),
-    "comparison": ("Comparación", "Comparison"),
+    "comparison_region": ("Regiones comparadas", "Regions compared"),
+    "comparison_office": ("Oficinas de {region} comparadas", "Offices of {region} compared"),
+    "offices_page": ("Oficinas {first}–{last} de {total}", "Offices {first}–{last} of {total}"),
+    "page": ("Página", "Page"),
     "people_in": ("Personas de {office}", "People in {office}"),
+    "without_office": ("Personas de {region} sin oficina, por rol", "People of {region} without an office, by role"),
+    "no_offices": ("{region} no tiene oficinas: sus personas se muestran por rol.",
+                   "{region} has no offices: its people are shown by role."),
+    # persona
+    "person_title": ("{name}", "{name}"),
+    "person_header": ("{role} · {office} · {region}", "{role} · {office} · {region}"),
+    "person_manager": ("Jefe directo: {manager}", "Manager: {manager}"),
+    "person_no_manager": ("Sin jefe directo en el directorio", "No manager in the directory"),
+    "person_stage": ("Etapa actual", "Current stage"),
+    "person_last": ("Última actividad", "Last activity"),
+    "person_activity": ("Actividad de {name} del {start} al {end}", "{name}'s activity from {start} to {end}"),
+    "person_history": ("Etapa en la escalera, semana a semana", "Ladder stage, week by week"),
+    "person_answers": ("A quién responde", "Whom they answer"),
+    "person_answered_by": ("Quién le responde", "Who answers them"),
+    "person_network": ("Su lugar en la red", "Their place in the network"),
+    "person_not_found": ("Esa persona no está en esta oficina ni en los filtros elegidos.",
+                         "That person is not in this office or the chosen filters."),
+    "person_no_replies": ("No respondió a nadie en el periodo.", "They replied to nobody in the period."),
+    "person_no_replied": ("Nadie le respondió en el periodo.", "Nobody replied to them in the period."),
+    "in_degree": ("Personas que le escriben", "People who write to them"),
+    "out_degree": ("Personas a las que escribe", "People they write to"),
+    "pagerank_rank": ("Lugar en influencia (PageRank) entre {total}", "Rank in influence (PageRank) among {total}"),
+    "betweenness_rank": ("Lugar en intermediación entre {total}", "Rank in brokerage (betweenness) among {total}"),
+    "community_of": ("Comunidad {n}: {people} personas, {share} de {region}",
+                     "Community {n}: {people} people, {share} from {region}"),
+    "no_brokerage": ("«—» en intermediación: ningún camino corto entre otras dos personas pasa por esta persona.",
+                     "“—” for brokerage: no shortest path between two other people goes through this person."),
+    "no_network_tie": ("Sin vínculos en la red en este periodo.", "No ties in the network in this period."),
     # flujos
+    "kinds": ("Qué interacciones contar", "Which interactions to count"),
+    "kinds_help": ("Por omisión, lo que la gente escribe: respuestas y menciones. Los me gusta se muestran aparte.",
+                   "By default, what people write: replies and mentions. Likes are shown apart."),
     "direction_trend": ("Dirección de la retroalimentación", "Feedback direction"),
+    "direction_now": ("En el periodo", "In the period"),
+    "direction_window": ("Por {gran}, del {start} al {end}", "By {gran}, from {start} to {end}"),
+    "likes_apart": ("Los me gusta, aparte", "Likes, shown apart"),
+    "likes_apart_caption": ("{up} de los me gusta van hacia arriba ({weight} me gusta).",
+                            "{up} of likes go upward ({weight} likes)."),
+    "chain": ("Por la línea de mando", "Along the chain of command"),
+    "direction_by_region": ("Dirección por región de quien escribe", "Direction by the writer's region"),
     "upward": ("Hacia arriba", "Upward"), "downward": ("Hacia abajo", "Downward"),
     "horizontal": ("Horizontal", "Horizontal"), "unranked": ("Sin rango", "Unranked"),
+    "role_matrix": ("Quién escribe a quién, por rol", "Who writes to whom, by role"),
     "sankey": ("Flujo entre roles", "Role-to-role flow"),
+    "sankey_other": ("Flujos menores al {pct} del total se agrupan en «otros».",
+                     "Flows under {pct} of the total are grouped as “others”."),
+    "others": ("otros", "others"),
     "region_matrix": ("Flujo entre regiones", "Region-to-region flow"),
+    "first_reply": ("Tiempo a la primera respuesta", "Time to the first reply"),
+    "first_reply_by": ("Según", "By"),
+    "by_asker_region": ("región de quien pregunta", "asker's region"),
+    "by_asker_role": ("rol de quien pregunta", "asker's role"),
+    "by_responder_region": ("región de quien responde", "responder's region"),
+    "by_responder_role": ("rol de quien responde", "responder's role"),
     "responsiveness": ("Respuesta de los líderes", "Leadership responsiveness"),
     "silent_leaders": ("Líderes que no responden", "Silent leaders"),
     "network": ("Red de interacción", "Interaction network"),
@@ -110,23 +193,42 @@ STRINGS: dict[str, tuple[str, str]] = {
     "level_region": ("regiones", "regions"), "level_role": ("roles", "roles"),
     "network_aggregated": ("Hay {n} personas: la red se muestra agregada por {level}.",
                            "There are {n} people: the network is drawn aggregated by {level}."),
-    "brokers": ("Intermediarios (centralidad)", "Brokers (centrality)"),
+    "network_tabs": ("Detalle de la red", "Network detail"),
+    "brokers": ("Intermediarios", "Brokers"), "bridges": ("Puentes entre regiones", "Region bridges"),
     "communities": ("Comunidades", "Communities"), "silos": ("Silos", "Silos"),
-    "sender": ("Emisor", "Sender"), "receiver": ("Receptor", "Receiver"),
+    "sender": ("Quien escribe", "Sender"), "receiver": ("Quien recibe", "Receiver"),
+    "match_title": ("¿La red sigue a las regiones?", "Does the network follow the regions?"),
+    "match_numbers": ("Entre las {tied} personas con algún vínculo ({share} de todas), {own} está en una comunidad "
+                      "donde predomina su propia región; {communities} comunidades para {regions} regiones; "
+                      "información mutua normalizada entre comunidades y regiones: {nmi} (0 = nada en común, "
+                      "1 = iguales).",
+                      "Among the {tied} people with a tie ({share} of all), {own} sit in a community whose largest "
+                      "region is their own; {communities} communities for {regions} regions; normalised mutual "
+                      "information between communities and regions: {nmi} (0 = nothing in common, 1 = the same)."),
+    "community_main_region": ("Región principal", "Main region"),
+    "community_share": ("Parte de esa región", "Share from that region"),
     # contenido
     "hashtags": ("Hashtags en tendencia", "Trending hashtags"),
+    "hashtags_chart": ("Usos en el periodo frente al periodo anterior", "Uses in the period against the previous one"),
+    "uses_now": ("Este periodo", "This period"), "uses_before": ("Periodo anterior", "Previous period"),
     "topics": ("Temas descubiertos", "Discovered topics"),
+    "topic_examples": ("Hilos de ejemplo", "Example threads"),
+    "topics_show": ("Descubrir los temas del periodo", "Find the period's topics"),
+    "topics_hint": ("Los temas se descubren con un modelo ajustado a los hilos del periodo: en un periodo largo "
+                    "tarda unos segundos, por eso se calcula cuando se pide.",
+                    "Topics are found by a model fitted to the period's threads: over a long period it takes a few "
+                    "seconds, so it is computed when asked."),
     "best_times": ("Mejores horarios", "Best times"),
     "weekday": ("Día", "Day"), "hour": ("Hora", "Hour"),
+    "groups": ("Participación por grupo", "Participation by group"),
+    "groups_word": ("grupos", "groups"),
+    "times_contributions": ("Publicaciones", "Posts"), "times_reactions": ("Reacciones", "Reactions"),
     # datos
-    "sources": ("Fuentes y hechos cargados", "Loaded sources and facts"),
-    "runs": ("Cargas", "Ingestion runs"),
-    "rejects": ("Filas rechazadas", "Rejected rows"),
-    "freshness": ("Actualidad de los datos", "Data freshness"),
     "no_rejects": ("Ninguna fila rechazada.", "No rejected rows."),
     "metric_catalog": ("Definiciones de las métricas", "Metric definitions"),
     "vocabulary": ("Vocabulario", "Vocabulary"),
     "last_day": ("Último día con datos", "Last day with data"),
+    "time_zone": ("Zona horaria", "Time zone"),
     # axes and generic words
     "date": ("Fecha", "Date"), "people": ("Personas", "People"), "count": ("Cantidad", "Count"),
     "share": ("Proporción", "Share"), "adoption": ("Adopción", "Adoption"), "stage": ("Etapa", "Stage"),
@@ -135,18 +237,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "events": ("Eventos del calendario", "Calendar events"),
     "dau": ("Activos del día", "Daily actives"), "wau": ("Activos 7 días", "7-day actives"),
     "mau": ("Activos 28 días", "28-day actives"),
-    "active_accounts": ("Cuentas activas", "Active accounts"),
-    "contributing_accounts": ("Cuentas que aportan", "Contributing accounts"),
-    "threads_started": ("Hilos iniciados", "Threads started"), "replies": ("Respuestas", "Replies"),
-    "likes": ("Me gusta", "Likes"), "visits": ("Visitas", "Visits"),
-    "median_minutes_per_active": ("Minutos de uso (mediana)", "Time of use (median minutes)"),
-    "hashtag_uses": ("Usos de hashtags", "Hashtag uses"), "new_accounts": ("Cuentas nuevas", "New accounts"),
-    "first_time_contributors": ("Primeras aportaciones", "First-time contributors"),
-    "returning_accounts": ("Cuentas que regresan", "Returning accounts"),
-    # ladder stages
-    "stage_unaware": ("Sin acceso", "Unaware"), "stage_interested": ("Interesados (solo leen)", "Interested (read only)"),
-    "stage_first_time": ("Primera aportación", "First-time"), "stage_regular": ("Habituales", "Regulars"),
-    "stage_enthusiast": ("Entusiastas", "Enthusiasts"),
+    "now": ("ahora", "now"), "before": ("antes", "before"),
     "yes": ("Sí", "Yes"), "no": ("No", "No"),
 }
 
@@ -258,3 +349,24 @@ def fmt_datetime(value, lang: str) -> str:
     if _missing(value):
         return t("na", lang)
     return f"{fmt_date(value, lang)} {value:%H:%M}"
+
+
+def fmt_month(value, lang: str, year: bool = True) -> str:
+    """``nov 2026`` (es) / ``Nov 2026`` (en); without the year: ``nov`` / ``Nov``."""
+    if isinstance(value, datetime):
+        value = value.date()
+    month = MONTHS[lang][value.month - 1]
+    return f"{month} {value.year}" if year else month
+
+
+def fmt_short_date(value, lang: str) -> str:
+    """``9 nov`` (es) / ``Nov 9`` (en): a day without its year."""
+    if isinstance(value, datetime):
+        value = value.date()
+    month = MONTHS[lang][value.month - 1]
+    return f"{value.day} {month}" if lang == "es" else f"{month} {value.day}"
+
+
+def zone_name(timezone: str) -> str:
+    """A time zone as a person reads it: ``America/Mexico_City`` -> ``Mexico City``."""
+    return timezone.rsplit("/", 1)[-1].replace("_", " ")

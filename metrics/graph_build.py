@@ -44,21 +44,32 @@ def events_sql(scope: Scope, both_in_scope: bool = False, self_only: bool = Fals
 
 
 def pair_edges(con: duckdb.DuckDBPyConnection, scope: Scope, kinds: tuple[str, ...] | None = None,
-               by_period: bool = False) -> pl.DataFrame:
+               by_period: bool = False, undated: bool = False) -> pl.DataFrame:
     """Edges aggregated per (source, target) over all kinds (or ``kinds``), both ends in scope.
 
     Columns: source_person_id, target_person_id, weight, events (and period when ``by_period``:
-    the bucket of scope.granularity; undated acts are then left out).
+    the bucket of scope.granularity; undated acts are then left out, or with ``undated`` kept with a null period).
     """
     sql, params = events_sql(scope, both_in_scope=True, kinds=kinds)
     if by_period:
         return frame(con, f"""{sql}
             SELECT CAST(date_trunc(?, day) AS DATE) AS period, src AS source_person_id, dst AS target_person_id,
                    sum(weight) AS weight, count(*) AS events
-            FROM ev WHERE day IS NOT NULL GROUP BY ALL ORDER BY ALL""", params + [scope.granularity])
+            FROM ev WHERE day IS NOT NULL OR ? GROUP BY ALL ORDER BY ALL""", params + [scope.granularity, undated])
     return frame(con, f"""{sql}
         SELECT src AS source_person_id, dst AS target_person_id, sum(weight) AS weight, count(*) AS events
         FROM ev GROUP BY ALL ORDER BY ALL""", params)
+
+
+def self_loops(con: duckdb.DuckDBPyConnection, scope: Scope, kinds: tuple[str, ...] | None = None,
+               by_period: bool = False) -> dict:
+    """People in scope with an act towards themself, per bucket of scope.granularity (None: undated acts) or,
+    without ``by_period``, over the whole scope (key None): the self-loops a graph of the acts would have."""
+    sql, params = events_sql(scope, self_only=True, kinds=kinds)
+    bucket = "CAST(date_trunc(?, day) AS DATE)" if by_period else "CAST(NULL AS DATE)"
+    found = frame(con, f"{sql} SELECT {bucket} AS period, count(DISTINCT src) AS n FROM ev GROUP BY ALL",
+                  params + ([scope.granularity] if by_period else []))
+    return dict(found.iter_rows())
 
 
 def scoped_people(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:

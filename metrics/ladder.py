@@ -13,7 +13,8 @@ weeks ending on ``scope.end``; week k covers days end-7k+1 .. end-7(k-1)):
   are no longer regular (lapsed contributors);
 - ``unaware``: eligible (in the directory, not left) with no action at all up to
   the scope's end.
-People not in the directory with no action are not on the ladder; bots never.
+People not in the directory with no action are not on the ladder; bots never; people who left (their
+``left_day`` on or before the scope's end) neither, from the day they left.
 The highest stage that fits wins. Deleted messages count as the contribution they were.
 """
 
@@ -28,7 +29,7 @@ import polars as pl
 from metrics.columns import PEOPLE, PERSON, SEGMENT, STAGE
 from metrics.parameters import by
 from metrics.registry import WHOLE_SCOPE, Cells, Parameter, col, metric
-from pulso.core.scope import Scope, eligible
+from pulso.core.scope import Scope, eligible, not_left
 from pulso.core.sql import frame
 
 STAGES = ("unaware", "interested", "first_time", "regular", "enthusiast")
@@ -57,12 +58,13 @@ DEFINITION = {
           "(alguna acción pero no de los peldaños superiores, incluye contribuyentes que dejaron de serlo), primera "
           "vez (primera contribución en el periodo), regular (contribuyó en ≥ 3 de las últimas 8 semanas), entusiasta "
           "(regular, contribuyó en ≥ 50 % de las últimas 13 semanas, respondió en ≥ 5 hilos y recibió respuestas o "
-          "reacciones de ≥ 5 personas). Los umbrales son los de la configuración.",
+          "reacciones de ≥ 5 personas). Quien se fue (fecha de baja hasta el cierre) queda fuera desde ese día. Los "
+          "umbrales son los de la configuración.",
     "en": "Participation ladder at the period's end: unaware (eligible, no action ever), interested (some action but "
           "no higher rung, including lapsed contributors), first_time (first contribution in the period), regular "
           "(contributed in ≥ 3 of the last 8 weeks), enthusiast (regular, contributed in ≥ 50 % of the last 13 "
-          "weeks, replied in ≥ 5 threads and got replies or reactions from ≥ 5 people). Thresholds come from the "
-          "settings.",
+          "weeks, replied in ≥ 5 threads and got replies or reactions from ≥ 5 people). People who left (a left day "
+          "up to the period's end) are out of it from that day. Thresholds come from the settings.",
 }
 
 
@@ -95,12 +97,12 @@ def ladder_frame(con: duckdb.DuckDBPyConnection, scope: Scope, regular_weeks: in
             ELSE 'unaware' END AS stage
         FROM sp LEFT JOIN weeks w USING (person_id) LEFT JOIN threads t USING (person_id)
         LEFT JOIN reach r USING (person_id)
-        WHERE sp.first_action_day <= ? OR {eligible('sp')}
+        WHERE {not_left('sp')} AND (sp.first_action_day <= ? OR {eligible('sp')})
         ORDER BY sp.person_id
     """, params + [scope.end, scope.end, scope.end, wide, int(regular_window), int(enthusiast_window)]
         + window + window
         + [int(regular_weeks), need_weeks, int(enthusiast_threads), int(enthusiast_people), int(regular_weeks),
-           scope.start, scope.end, scope.end, scope.end, scope.end])
+           scope.start, scope.end, scope.end, scope.end, scope.end, scope.end])
 
 
 @metric("participation_ladder",
@@ -146,9 +148,11 @@ def participation_ladder_counts(con: duckdb.DuckDBPyConnection, scope: Scope, by
         cells=WHOLE_SCOPE)
 def participation_transitions(con: duckdb.DuckDBPyConnection, scope: Scope, **params) -> pl.DataFrame:
     """from_stage, to_stage, people, direction (promoted / demoted / stayed). A person on the ladder in only one
-    of the two periods counts as ``unaware`` in the other."""
+    of the two periods counts as ``unaware`` in the other; people who left by the period's end are in neither."""
     now = ladder_frame(con, scope, **params).select("person_id", pl.col("stage").alias("to_stage"))
-    before = ladder_frame(con, scope.previous(), **params).select("person_id", pl.col("stage").alias("from_stage"))
+    left = frame(con, "SELECT person_id FROM person_facts WHERE left_day <= ?", [scope.end])
+    before = (ladder_frame(con, scope.previous(), **params).join(left, on="person_id", how="anti")
+              .select("person_id", pl.col("stage").alias("from_stage")))
     both = now.join(before, on="person_id", how="full", coalesce=True).with_columns(
         pl.col("from_stage").fill_null("unaware"), pl.col("to_stage").fill_null("unaware"))
     rank = {s: i for i, s in enumerate(STAGES)}

@@ -21,23 +21,27 @@ Definitions:
 - communities: Louvain on the undirected graph (a tie's weight = both directions
   summed), fixed seed; compared with the formal regions by modularity of each
   partition and by adjusted Rand index / normalised mutual information.
-- silos: people, and (region, office) pairs, with no tie to anyone outside their office
-  (people with no directory entry are not judged).
+- silos: people, and (region, office) pairs, with ties and none to anyone outside their office; with no tie at
+  all they are inactive, not silos (people with no directory entry are not judged).
 - region bridges: people tied (either direction) to people of other regions, ranked
   (people with no directory entry neither bridge nor are bridged to).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 import duckdb
 import networkx as nx
 import polars as pl
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.metrics import adjusted_rand_score, completeness_score, homogeneity_score, normalized_mutual_info_score
 
 from metrics.columns import OFFICE, PERSON_ID, REGION, ROLE, TIE_MIN_WEIGHT
-from metrics.graph_build import build_digraph, pair_edges, scoped_people, undirected
-from metrics.parameters import KINDS, SEED, limit
+from metrics.graph_build import build_digraph, pair_edges, scoped_people, self_loops, undirected
+from metrics.parameters import KINDS, LANG, SEED, limit
 from metrics.registry import WHOLE_SCOPE, Parameter, col, metric
+from metrics.store import data_span
+from pulso.core.periods import bucket_starts
 from pulso.core.scope import UNASSIGNED, Scope
 
 FACTS = ("people",)
@@ -124,32 +128,103 @@ def region_partition(graph: nx.DiGraph, attribute: str = "region") -> list[set]:
     return list(groups.values())
 
 
-def partition_match(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0) -> dict:
-    """Modularity of the region partition and of Louvain, and ARI / NMI between the two."""
+def partition_match(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0, lang: str = "es") -> dict:
+    """Modularity of the region partition and of Louvain (all people; isolated people change neither); adjusted
+    Rand index, normalised mutual information, homogeneity and completeness between the two partitions over the
+    people with at least one tie (an isolated person is a community of one by construction, which says nothing
+    about regions); and what that means, in words."""
     und = undirected(graph)
     communities = louvain(graph, seed, resolution)
     regions = region_partition(graph)
     has_weight = und.size(weight="weight") > 0
     label_of = {v: i for i, members in enumerate(communities) for v in members}
     region_of = {v: i for i, members in enumerate(regions) for v in members}
-    nodes = list(und.nodes)
-    return {
-        "nodes": len(nodes), "regions": len(regions), "communities": len(communities),
-        "tie_min_weight": graph.graph.get("min_weight", 1.0),
+    tied = [v for v in und.nodes if und.degree(v) > 0]
+    truth, found = [region_of[v] for v in tied], [label_of[v] for v in tied]
+    compare = bool(tied)
+    tied_set = set(tied)
+    groups = [members & tied_set for members in communities if len(members & tied_set) >= 2]
+    in_groups = sum(len(g) for g in groups)
+    region_name = dict(graph.nodes(data="region"))
+    own = sum(Counter(region_name[v] for v in g).most_common(1)[0][1] for g in groups)
+    row = {
+        "nodes": und.number_of_nodes(), "nodes_with_ties": len(tied),
+        "tied_share": len(tied) / und.number_of_nodes() if und.number_of_nodes() else None, "regions": len(regions),
+        "communities": len(communities), "tied_communities": len(groups),
+        "own_region_share": own / in_groups if in_groups else None, "tie_min_weight": graph.graph.get("min_weight", 1.0),
         "region_modularity": nx.community.modularity(und, regions, weight="weight") if has_weight else None,
         "louvain_modularity": nx.community.modularity(und, communities, weight="weight") if has_weight else None,
-        "adjusted_rand_index": adjusted_rand_score([region_of[v] for v in nodes], [label_of[v] for v in nodes])
-        if nodes else None,
-        "normalized_mutual_info": normalized_mutual_info_score([region_of[v] for v in nodes],
-                                                               [label_of[v] for v in nodes]) if nodes else None,
+        "adjusted_rand_index": adjusted_rand_score(truth, found) if compare else None,
+        "normalized_mutual_info": normalized_mutual_info_score(truth, found) if compare else None,
+        "homogeneity": homogeneity_score(truth, found) if compare else None,
+        "completeness": completeness_score(truth, found) if compare else None,
     }
+    return {**row, "interpretation": interpret_match(row, lang)}
+
+
+STRUCTURE_MODULARITY = 0.3  # the usual sign of real community structure (Clauset, Newman and Moore 2004)
+
+
+MIN_TIED_PEOPLE = 20  # fewer people with a tie than this: too few to say whether communities follow regions
+
+
+def interpret_match(row: dict, lang: str = "es") -> str:
+    """What the comparison of communities and regions means, in one or two sentences (es or en)."""
+    es = lang == "es"
+    if not row["nodes_with_ties"] or row["louvain_modularity"] is None:
+        return "Sin vínculos: no hay comunidades que comparar con las regiones." if es else \
+            "No ties: there are no communities to compare with the regions."
+    if row["nodes_with_ties"] < MIN_TIED_PEOPLE:
+        share = f"{100 * row['tied_share']:.1f} %" if es else f"{100 * row['tied_share']:.1f}%"
+        return (f"Aún no se puede decir: solo {row['nodes_with_ties']} personas ({share}) tienen algún vínculo en este "
+                "periodo. Elija un periodo más largo o cuente más tipos de interacción." if es else
+                f"Cannot say yet: only {row['nodes_with_ties']} people ({share}) have a tie in this period. Choose a "
+                "longer period or count more kinds of interaction.")
+    ari, h, c = row["adjusted_rand_index"], row["homogeneity"], row["completeness"]
+    figures = (f"índice de Rand ajustado {ari:.2f}, homogeneidad {h:.2f}, completitud {c:.2f}" if es else
+               f"adjusted Rand index {ari:.2f}, homogeneity {h:.2f}, completeness {c:.2f}")
+    if ari >= 0.65:
+        match = ("Las comunidades reales coinciden en buena parte con las regiones" if es else
+                 "The real communities largely match the regions")
+    elif h >= 0.6 and c < 0.6:
+        match = ("Las comunidades son trozos de regiones: la gente interactúa sobre todo dentro de su región, en grupos "
+                 "más pequeños que ella" if es else
+                 "The communities are pieces of regions: people interact mostly within their region, in groups "
+                 "smaller than it")
+    elif c >= 0.6 and h < 0.6:
+        match = ("Las comunidades juntan varias regiones: hay regiones que interactúan como un solo bloque" if es else
+                 "The communities join several regions: some regions interact as one block")
+    elif h < 0.3 and c < 0.3:
+        match = ("Las comunidades atraviesan las regiones: con quién interactúa cada persona tiene poco que ver con su "
+                 "región" if es else
+                 "The communities cut across the regions: whom people interact with has little to do with their "
+                 "region")
+    else:
+        match = ("Las comunidades siguen las regiones solo en parte" if es else
+                 "The communities follow the regions only in part")
+    strong = row["louvain_modularity"] >= STRUCTURE_MODULARITY
+    structure = (f"La red {'tiene' if strong else 'apenas tiene'} estructura de comunidades (modularidad "
+                 f"{row['louvain_modularity']:.2f}; desde 0.3 suele ser real) y las regiones, como partición, "
+                 f"tienen modularidad {row['region_modularity']:.2f}." if es else
+                 f"The network {'has' if strong else 'has little'} community structure (modularity "
+                 f"{row['louvain_modularity']:.2f}; from 0.3 it is usually real) and the regions, as a partition, "
+                 f"have modularity {row['region_modularity']:.2f}.")
+    own = row["own_region_share"]
+    own_text = "" if own is None else (
+        f" De quienes están en una comunidad de dos o más personas, {100 * own:.1f} % está en una donde predomina su "
+        "propia región." if es else
+        f" Of the people in a community of two or more, {100 * own:.1f}% sit in one whose largest region is their own.")
+    return f"{match} ({figures}). {structure}{own_text}"
 
 
 def silos_frame(graph: nx.DiGraph) -> pl.DataFrame:
-    """level (person | office), person_id (null for offices), region, office, role, people, ties_inside.
+    """level (person | office), person_id (null for offices), region, office, role, people, people_with_ties,
+    ties_inside.
 
-    Only people / offices whose every tie (either direction) stays inside their own (region, office);
-    isolated people are included (ties_inside = 0)."""
+    A **silo** has ties, and every one of them (either direction) stays inside its own (region, office): a person
+    with at least one tie, none outside; an office whose people have at least one tie among themselves and none
+    with anyone outside. People and offices with no tie at all are not silos -- they are inactive (see
+    graph_summary's people with ties and the inactive people list) -- and are not listed."""
     und = undirected(graph)
     home = {v: (d.get("region"), d.get("office")) for v, d in und.nodes(data=True)}
     rows, offices = [], {}
@@ -158,19 +233,21 @@ def silos_frame(graph: nx.DiGraph) -> pl.DataFrame:
             continue  # no directory entry: office unknown, cannot be judged
         inside = sum(1 for u in und[v] if home[u] == home[v])
         outside = und.degree(v) - inside
-        office = offices.setdefault(home[v], {"people": 0, "outside": 0, "inside": 0})
+        office = offices.setdefault(home[v], {"people": 0, "with_ties": 0, "outside": 0, "inside": 0})
         office["people"] += 1
+        office["with_ties"] += 1 if inside + outside else 0
         office["outside"] += outside
         office["inside"] += inside
-        if outside == 0:
+        if inside and not outside:
             rows.append({"level": "person", "person_id": v, "region": home[v][0], "office": home[v][1],
-                         "role": d.get("role"), "people": 1, "ties_inside": inside})
+                         "role": d.get("role"), "people": 1, "people_with_ties": 1, "ties_inside": inside})
     for (region, office), counts in offices.items():
-        if counts["outside"] == 0:
+        if counts["inside"] and not counts["outside"]:
             rows.append({"level": "office", "person_id": None, "region": region, "office": office, "role": None,
-                         "people": counts["people"], "ties_inside": counts["inside"] // 2})
+                         "people": counts["people"], "people_with_ties": counts["with_ties"],
+                         "ties_inside": counts["inside"] // 2})
     schema = {"level": pl.String, "person_id": pl.String, "region": pl.String, "office": pl.String,
-              "role": pl.String, "people": pl.Int64, "ties_inside": pl.Int64}
+              "role": pl.String, "people": pl.Int64, "people_with_ties": pl.Int64, "ties_inside": pl.Int64}
     return pl.DataFrame(rows, schema=schema).sort(["level", "region", "office", "person_id"], nulls_last=True)
 
 
@@ -198,29 +275,93 @@ def bridges_frame(graph: nx.DiGraph, top: int = 50) -> pl.DataFrame:
     return ranked.head(top) if top else ranked
 
 
-def summary_row(graph: nx.DiGraph, people: int | None = None) -> dict:
-    """nodes (scoped people), active_nodes (with a tie), edges (directed pairs), undirected_edges,
-    density (directed), undirected_density, reciprocity, largest_weak_component,
-    largest_strong_component, average_clustering (undirected, unweighted, over all people), triangles.
+EXACT_DIAMETER_NODES = 1_000
 
-    ``people``: how many people the scope has when ``graph`` holds only the people with a tie
-    (isolated people add a component of one and a clustering of 0; no need to build them)."""
+
+def summary_row(graph: nx.DiGraph, people: int | None = None, self_loops: int = 0,
+                exact_diameter_nodes: int = EXACT_DIAMETER_NODES) -> dict:
+    """nodes (scoped people), active_nodes (with a tie), edges (directed pairs), undirected_edges, self_loops,
+    density (directed), undirected_density, reciprocity, the largest weakly and strongly connected components
+    in nodes and edges, the diameter of the largest weak component (ties undirected, in hops: exact up to
+    ``exact_diameter_nodes`` nodes, else bounds), average_clustering (undirected, unweighted, over all people),
+    triangles.
+
+    ``people``: how many people the scope has when ``graph`` holds only the people with a tie (isolated people
+    add a component of one and a clustering of 0; no need to build them). ``self_loops``: people with an
+    interaction with themself (counted apart: the graph never holds them)."""
     und = undirected(graph)
     n = graph.number_of_nodes() if people is None else max(people, graph.number_of_nodes())
     e, ue = graph.number_of_edges(), und.number_of_edges()
     clustering = _clustering(und)
     if n and und.number_of_nodes():
         clustering["average_clustering"] *= und.number_of_nodes() / n
+    weak = _largest(graph, nx.weakly_connected_components(graph), weak=True) if e else (set(), 0)
+    strong = _largest(graph, nx.strongly_connected_components(graph), weak=False) if e else (set(), 0)
+    one = 1 if n else 0  # with no tie, every person is a component of one node and no edge
+    low, high = diameter_bounds(und, weak[0], exact_diameter_nodes) if e else (0, 0)
     return {
         "nodes": n, "active_nodes": sum(1 for v in graph if graph.degree(v) > 0),
-        "edges": e, "undirected_edges": ue,
+        "edges": e, "undirected_edges": ue, "self_loops": int(self_loops),
         "density": e / (n * (n - 1)) if n > 1 else 0.0, "undirected_density": 2 * ue / (n * (n - 1)) if n > 1 else 0.0,
         # share of directed ties returned (networkx's overall_reciprocity, without its deep copy of the graph)
         "reciprocity": sum(1 for u, v in graph.edges if graph.has_edge(v, u)) / e if e else None,
-        "largest_weak_component": max((len(c) for c in nx.weakly_connected_components(graph)), default=1 if n else 0),
-        "largest_strong_component": max((len(c) for c in nx.strongly_connected_components(graph)), default=1 if n else 0),
+        "largest_weak_nodes": len(weak[0]) or one, "largest_weak_edges": weak[1],
+        "largest_strong_nodes": len(strong[0]) or one, "largest_strong_edges": strong[1],
+        "diameter": low, "diameter_upper": high, "diameter_exact": low == high,
         **clustering,
     }
+
+
+def _largest(graph: nx.DiGraph, components, weak: bool) -> tuple[set, int]:
+    """The component with the most nodes (then the most edges) and its number of directed edges. Edges are
+    counted only for the components of the largest size (a weak component holds every edge out of its nodes)."""
+    components = list(components)
+    size = max((len(c) for c in components), default=0)
+    best, best_edges = set(), -1
+    for component in components:
+        if len(component) != size:
+            continue
+        if weak:
+            edges = sum(d for _, d in graph.out_degree(component))
+        else:
+            edges = sum(1 for u in component for v in graph.successors(u) if v in component)
+        if edges > best_edges:
+            best, best_edges = component, edges
+    return best, max(best_edges, 0)
+
+
+def diameter_bounds(graph: nx.Graph, component: set, exact_nodes: int = EXACT_DIAMETER_NODES) -> tuple[int, int]:
+    """(lower, upper) bounds of the diameter, in hops, of ``component`` (a connected component of the undirected
+    ``graph``); equal when exact.
+
+    Up to ``exact_nodes`` nodes: networkx's exact diameter. Above: two double sweeps (Magnien, Latapy and Habib
+    2009): from the highest-degree node r a breadth-first search finds the farthest node a, a search from a
+    gives ecc(a), a real distance, so diameter >= ecc(a); the node m halfway along that longest path gives
+    diameter <= 2 ecc(m) (and <= 2 ecc(r)); the second sweep starts from m. Ties go to the smallest node. The
+    searches run on ``graph`` itself: from a node they never leave its component."""
+    if len(component) <= 1:
+        return 0, 0
+    if len(component) <= exact_nodes:
+        exact = nx.diameter(graph.subgraph(component).copy(), usebounds=True)
+        return exact, exact
+    start = min(component, key=lambda v: (-graph.degree(v), v))
+    distances = nx.single_source_shortest_path_length(graph, start)
+    lower, upper = 0, 2 * max(distances.values())
+    for _ in range(2):
+        far = _farthest(distances)
+        from_far = nx.single_source_shortest_path_length(graph, far)
+        lower = max(lower, max(from_far.values()))
+        path = nx.shortest_path(graph, far, _farthest(from_far))
+        distances = nx.single_source_shortest_path_length(graph, path[len(path) // 2])
+        upper = min(upper, 2 * max(distances.values()))
+        if lower == upper:
+            break
+    return lower, upper
+
+
+def _farthest(distances: dict) -> object:
+    top = max(distances.values())
+    return min(v for v, d in distances.items() if d == top)
 
 
 def _clustering(und: nx.Graph) -> dict:
@@ -287,38 +428,61 @@ def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int 
 
 @network_metric(
     "community_region_match", "Comunidades frente a regiones", "Communities versus regions",
-    "Si la red real sigue la estructura formal de regiones.", "Whether the real network follows the formal regions.",
-    "Modularidad de la partición por regiones y de Louvain; índice de Rand ajustado e información mutua "
-    "normalizada entre ambas particiones.",
-    "Modularity of the region partition and of Louvain; adjusted Rand index and normalised mutual "
-    "information between the two partitions.",
-    (col("nodes", "int", "Personas", "People", "count"), col("regions", "int", "Regiones", "Regions", "count"),
-     col("communities", "int", "Comunidades", "Communities", "count"), TIE_MIN_WEIGHT,
+    "Si la red real sigue la estructura formal de regiones, en cifras y en palabras.",
+    "Whether the real network follows the formal regions, in figures and in words.",
+    "Modularidad de la partición por regiones y de Louvain (desde 0.3 suele indicar estructura real); índice de "
+    "Rand ajustado, información mutua normalizada, homogeneidad (cada comunidad es de una sola región) y "
+    "completitud (cada región queda en una sola comunidad) entre ambas particiones, sobre las personas con algún "
+    "vínculo; qué parte de quienes están en una comunidad de dos o más personas está en una donde predomina su "
+    "propia región; y una interpretación en palabras (con menos de 20 personas con vínculos, dice que aún no se "
+    "puede saber).",
+    "Modularity of the region partition and of Louvain (from 0.3 it usually means real structure); adjusted Rand "
+    "index, normalised mutual information, homogeneity (each community holds one region) and completeness (each "
+    "region stays in one community) between the two partitions, over the people with a tie; which share of the "
+    "people in a community of two or more sit in one whose largest region is their own; and an interpretation in "
+    "words (with fewer than 20 people with a tie, it says it cannot tell yet).",
+    (col("nodes", "int", "Personas", "People", "count"),
+     col("nodes_with_ties", "int", "Personas con vínculos", "People with ties", "count"),
+     col("tied_share", "float", "Parte con vínculos", "Share with ties", "ratio"),
+     col("regions", "int", "Regiones", "Regions", "count"),
+     col("communities", "int", "Comunidades", "Communities", "count"),
+     col("tied_communities", "int", "Comunidades de dos o más", "Communities of two or more", "count"),
+     col("own_region_share", "float", "En una comunidad de su región", "In a community of their region", "ratio"),
+     TIE_MIN_WEIGHT,
      col("region_modularity", "float", "Modularidad de las regiones", "Region modularity", "score"),
      col("louvain_modularity", "float", "Modularidad de Louvain", "Louvain modularity", "score"),
      col("adjusted_rand_index", "float", "Índice de Rand ajustado", "Adjusted Rand index", "score"),
-     col("normalized_mutual_info", "float", "Información mutua normalizada", "Normalised mutual information", "score")),
-    (SEED, RESOLUTION, KINDS, MIN_WEIGHT), person_level=False)
+     col("normalized_mutual_info", "float", "Información mutua normalizada", "Normalised mutual information", "score"),
+     col("homogeneity", "float", "Homogeneidad", "Homogeneity", "score"),
+     col("completeness", "float", "Completitud", "Completeness", "score"),
+     col("interpretation", "str", "Qué significa", "What it means", "text")),
+    (SEED, RESOLUTION, KINDS, MIN_WEIGHT, LANG), person_level=False)
 def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
-                           kinds=None, min_weight: float | None = None) -> pl.DataFrame:
-    """One row (modularities null when the graph has no edge)."""
-    row = partition_match(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution)
-    return pl.DataFrame([row], schema={"nodes": pl.Int64, "regions": pl.Int64, "communities": pl.Int64,
-                                       "tie_min_weight": pl.Float64,
+                           kinds=None, min_weight: float | None = None, lang: str = "es") -> pl.DataFrame:
+    """One row (modularities and scores null when the graph has no edge)."""
+    row = partition_match(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution, lang=lang)
+    return pl.DataFrame([row], schema={"nodes": pl.Int64, "nodes_with_ties": pl.Int64, "tied_share": pl.Float64,
+                                       "regions": pl.Int64, "communities": pl.Int64, "tied_communities": pl.Int64,
+                                       "own_region_share": pl.Float64, "tie_min_weight": pl.Float64,
                                        "region_modularity": pl.Float64, "louvain_modularity": pl.Float64,
-                                       "adjusted_rand_index": pl.Float64, "normalized_mutual_info": pl.Float64})
+                                       "adjusted_rand_index": pl.Float64, "normalized_mutual_info": pl.Float64,
+                                       "homogeneity": pl.Float64, "completeness": pl.Float64,
+                                       "interpretation": pl.String})
 
 
 @network_metric(
     "silos", "Silos", "Silos",
-    "Personas y oficinas sin ningún vínculo fuera de su oficina.",
-    "People and offices with no tie outside their own office.",
-    "Personas (y oficinas) cuyos vínculos, en cualquier dirección, quedan todos dentro de su oficina; "
-    "incluye a quien no tiene vínculos.",
-    "People (and offices) whose ties, in either direction, all stay inside their office; people with "
-    "no tie at all are included.",
+    "Personas y oficinas que solo tienen vínculos dentro de su oficina.",
+    "People and offices whose ties all stay inside their own office.",
+    "Personas (y oficinas) con al menos un vínculo y todos, en cualquier dirección, dentro de su oficina. Quien "
+    "no tiene ningún vínculo no es un silo sino inactivo (ver personas con vínculos en el resumen de la red y "
+    "las personas inactivas) y no se lista.",
+    "People (and offices) with at least one tie, all of them, in either direction, inside their office. People "
+    "and offices with no tie at all are not silos but inactive (see people with ties in the network summary "
+    "and the inactive people) and are not listed.",
     (col("level", "str", "Nivel", "Level", "code"), PERSON_ID, REGION, OFFICE, ROLE,
      col("people", "int", "Personas", "People", "count"),
+     col("people_with_ties", "int", "Personas con vínculos", "People with ties", "count"),
      col("ties_inside", "int", "Vínculos internos", "Ties inside", "count")), (KINDS, MIN_WEIGHT))
 def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None) -> pl.DataFrame:
     """See ``silos_frame``."""
@@ -342,40 +506,74 @@ def region_bridges(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 50, 
 
 
 SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64, "edges": pl.Int64,
-                  "undirected_edges": pl.Int64, "density": pl.Float64, "undirected_density": pl.Float64,
-                  "reciprocity": pl.Float64, "largest_weak_component": pl.Int64, "largest_strong_component": pl.Int64,
+                  "undirected_edges": pl.Int64, "self_loops": pl.Int64, "density": pl.Float64,
+                  "undirected_density": pl.Float64, "reciprocity": pl.Float64, "largest_weak_nodes": pl.Int64,
+                  "largest_weak_edges": pl.Int64, "largest_strong_nodes": pl.Int64, "largest_strong_edges": pl.Int64,
+                  "diameter": pl.Int64, "diameter_upper": pl.Int64, "diameter_exact": pl.Boolean,
                   "average_clustering": pl.Float64, "triangles": pl.Int64}
 
 
 @network_metric(
     "graph_summary", "Resumen de la red", "Network summary",
-    "Tamaño, densidad, componentes, agrupamiento y triángulos de la red, por periodo.",
-    "Size, density, components, clustering and triangles of the network, per period.",
-    "Por periodo de la granularidad: personas, personas con vínculos, aristas dirigidas y no dirigidas, "
-    "densidad, reciprocidad, mayores componentes débil y fuerte, agrupamiento medio y triángulos.",
-    "Per bucket of the granularity: people, people with ties, directed and undirected edges, density, "
-    "reciprocity, largest weakly and strongly connected components, average clustering and triangles.",
+    "Tamaño, densidad, componentes, diámetro, agrupamiento y triángulos de la red, por periodo.",
+    "Size, density, components, diameter, clustering and triangles of the network, per period.",
+    "Por periodo de la granularidad (todos, también los que no tienen vínculos, con ceros; las interacciones sin "
+    "fecha, en una fila sin periodo): personas, personas con vínculos, vínculos dirigidos y no dirigidos, "
+    "auto-interacciones (personas con un lazo consigo mismas: contadas aparte, fuera de las demás cifras), "
+    "densidad, reciprocidad, mayores componentes débil y fuerte en personas y vínculos, diámetro del mayor "
+    "componente (vínculos no dirigidos, en saltos: exacto hasta 1,000 personas, si no cotas inferior y superior, y "
+    "se dice), agrupamiento medio y triángulos. Las mismas cifras que networkx.",
+    "Per bucket of the granularity (every one, those without ties too, with zeros; undated interactions in one "
+    "row without a period): people, people with ties, directed and undirected ties, self-loops (people with a tie "
+    "to themself: counted apart, out of every other figure), density, reciprocity, largest weakly and strongly "
+    "connected components in people and ties, diameter of the largest component (ties undirected, in hops: exact "
+    "up to 1,000 people, else a lower and an upper bound, and said so), average clustering and triangles. The "
+    "same figures as networkx.",
     (col("period", "date", "Periodo", "Period", "date"), col("nodes", "int", "Personas", "People", "count"),
      col("active_nodes", "int", "Personas con vínculos", "People with ties", "count"),
      col("edges", "int", "Vínculos dirigidos", "Directed ties", "count"),
      col("undirected_edges", "int", "Vínculos", "Ties", "count"),
+     col("self_loops", "int", "Auto-interacciones", "Self-loops", "count"),
      col("density", "float", "Densidad", "Density", "ratio"),
      col("undirected_density", "float", "Densidad no dirigida", "Undirected density", "ratio"),
      col("reciprocity", "float", "Reciprocidad", "Reciprocity", "ratio"),
-     col("largest_weak_component", "int", "Mayor componente débil", "Largest weak component", "count"),
-     col("largest_strong_component", "int", "Mayor componente fuerte", "Largest strong component", "count"),
+     col("largest_weak_nodes", "int", "Mayor componente débil (personas)", "Largest weak component (people)", "count"),
+     col("largest_weak_edges", "int", "Mayor componente débil (vínculos)", "Largest weak component (ties)", "count"),
+     col("largest_strong_nodes", "int", "Mayor componente fuerte (personas)", "Largest strong component (people)",
+         "count"),
+     col("largest_strong_edges", "int", "Mayor componente fuerte (vínculos)", "Largest strong component (ties)",
+         "count"),
+     col("diameter", "int", "Diámetro (o cota inferior)", "Diameter (or lower bound)", "count"),
+     col("diameter_upper", "int", "Diámetro: cota superior", "Diameter: upper bound", "count"),
+     col("diameter_exact", "bool", "Diámetro exacto", "Exact diameter", "bool"),
      col("average_clustering", "float", "Agrupamiento medio", "Average clustering", "score"),
      col("triangles", "int", "Triángulos", "Triangles", "count")),
-    (Parameter("by_period", {"es": "Una fila por periodo (sin fecha no cuenta) o una sola fila para todo el alcance.",
-                             "en": "One row per period (undated interactions left out) or one row for the whole "
-                                   "scope."}, kind="bool", default=True), KINDS), person_level=False)
-def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None) -> pl.DataFrame:
-    """period (DATE bucket start; null for by_period=False) and the keys of ``summary_row``."""
+    (Parameter("by_period", {"es": "Una fila por periodo (más una para lo que no tiene fecha) o una sola fila para "
+                                   "todo el alcance.",
+                             "en": "One row per period (plus one for what has no date) or one row for the whole "
+                                   "scope."}, kind="bool", default=True), KINDS,
+     Parameter("exact_diameter_nodes", {"es": "Personas del mayor componente hasta las que el diámetro es exacto.",
+                                        "en": "People in the largest component up to which the diameter is exact."},
+               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=1_000_000)), person_level=False)
+def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None,
+                  exact_diameter_nodes: int = EXACT_DIAMETER_NODES) -> pl.DataFrame:
+    """period (the bucket's first day; null for the undated row and for by_period=False) and the keys of
+    ``summary_row``. Every bucket of the scope has a row, zeros when it has no tie."""
     people = scoped_people(con, scope)
+    loops = self_loops(con, scope, kinds=kinds, by_period=by_period)
     if not by_period:
-        rows = [{"period": None, **summary_row(build_digraph(pair_edges(con, scope, kinds=kinds), people))}]
-    else:
-        edges = pair_edges(con, scope, kinds=kinds, by_period=True)
-        rows = [{"period": period, **summary_row(build_digraph(part), people.height)}
-                for (period,), part in edges.sort("period").group_by("period", maintain_order=True)]
+        graph = build_digraph(pair_edges(con, scope, kinds=kinds), people)
+        return pl.DataFrame([{"period": None, **summary_row(graph, self_loops=loops.get(None, 0),
+                                                            exact_diameter_nodes=exact_diameter_nodes)}],
+                            schema=SUMMARY_SCHEMA)
+    edges = pair_edges(con, scope, kinds=kinds, by_period=True, undated=True)
+    parts = {period: part for (period,), part in edges.group_by("period")}
+    # every bucket of the scope, those without ties too; none when the store holds no dated fact at all
+    periods = bucket_starts(scope.start, scope.end, scope.granularity) if data_span(con) else []
+    empty = edges.clear()
+    rows = [{"period": period, **summary_row(build_digraph(parts.get(period, empty)), people.height,
+                                             loops.get(period, 0), exact_diameter_nodes)} for period in periods]
+    if None in parts or None in loops:  # undated interactions (e.g. a survey): one row of their own
+        rows.append({"period": None, **summary_row(build_digraph(parts.get(None, empty)), people.height,
+                                                   loops.get(None, 0), exact_diameter_nodes)})
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA)

@@ -38,3 +38,6 @@ def limit(name: str, default: int, es: str, en: str, maximum: int = 10_000, mini
 def days(name: str, setting: str | None, default: int | None, es: str, en: str, maximum: int = 3660) -> Parameter:
     return Parameter(name, {"es": es, "en": en}, kind="int", default=default, minimum=1, maximum=maximum,
                      setting=setting)
+LANG = Parameter("lang", {"es": "Idioma de los textos del resultado: es o en.",
+                          "en": "Language of the result's sentences: es or en."},
+                 kind="choice", default="es", choices=("es", "en"))

@@ -278,8 +278,9 @@ class Guard:
                 found = [s for s in (pattern.status(dimension, x), pattern.status(dimension, y)) if s]
                 out.append((PRIMARY if PRIMARY in found else COMPLEMENTARY) if found else None)
             return out
-        if cells.level_column:
-            return [pattern.status(level, unit)
+        if cells.level_column:  # regions and offices follow the pattern; any other unit (the alerts' role groups
+            # of people with no office: a role within a unit) is withheld; the whole organisation is not a unit
+            return [None if level == "org" else pattern.status(level, unit) if level in TREE else PRIMARY
                     for level, unit in zip(result[cells.level_column].to_list(), result[cells.key].to_list())]
         if cells.within_role:
             hidden = pattern.within_role(str(self.params.get(cells.within_role)))
@@ -302,7 +303,8 @@ class Guard:
         hidden = pl.Series("_hidden", [s is not None for s in statuses])
         keep = set(cells.keys) | {cells.key, cells.level_column, cells.minimum} | set(cells.matrix or ())
         figures = [c.name for c in self.definition.columns
-                   if c.format in FIGURE_FORMATS and c.name not in keep and c.name in result.columns]
+                   if (c.format in FIGURE_FORMATS or c.name in cells.also) and c.name not in keep
+                   and c.name in result.columns]
         return (result.with_columns(hidden)
                 .with_columns([pl.when(pl.col("_hidden")).then(None).otherwise(pl.col(c)).alias(c) for c in figures])
                 .drop("_hidden")

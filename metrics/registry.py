@@ -188,6 +188,7 @@ class Cells:
     * ``matrix``: (sender column, receiver column), two units of ``dimension``: a cell is hidden when either is.
     * ``within_role``: the parameter naming a role; a row is over that role's people in the unit.
     * ``keys``: numeric columns that identify a row (weekday, hour, rank) and are never withheld.
+    * ``also``: other columns withheld with the figures (a sentence or a date that tells what the figures say).
     * ``minimum``: a column counting the people a whole-scope row is about (below k, the row is withheld).
     * ``pad``: a hidden unit of the scope with no row gets one (withheld), so a missing row tells nothing.
     * ``about_people=False``: the metric says nothing about people (what the store holds, the calendar).
@@ -200,6 +201,7 @@ class Cells:
     matrix: tuple[str, str] | None = None
     within_role: str | None = None
     keys: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
     minimum: str | None = None
     pad: bool = False
     about_people: bool = True
@@ -238,6 +240,7 @@ class MetricDefinition:
     group: str = "kpi"
     kind: str = "table"  # table | kpi
     change: str | None = None  # for a KPI: "percent" (relative change) or "points" (difference of shares)
+    notes: dict[str, str] | None = None  # Markdown printed after the parameters in docs/metrics.md (e.g. measurements)
     person_level: bool = False  # returns named people or a person-level network
     person_columns: tuple[str, ...] = ()  # its columns holding person ids (narrowed to the viewer's people)
     store_wide: bool = False  # describes the whole store with person-level content: only for rights over everything
@@ -268,8 +271,8 @@ METRICS: dict[str, MetricDefinition] = {}
 def metric(name: str, *, label: dict[str, str], description: dict[str, str], definition: dict[str, str],
            columns: tuple[Column, ...], requires: tuple[str, ...] = (), requires_any: tuple[str, ...] = (),
            parameters: tuple[Parameter, ...] = (), group: str = "kpi", kind: str = "table",
-           change: str | None = None, person_level: bool = False, person_columns: tuple[str, ...] = (),
-           store_wide: bool = False, cells: Cells | None = None):
+           change: str | None = None, notes: dict[str, str] | None = None, person_level: bool = False,
+           person_columns: tuple[str, ...] = (), store_wide: bool = False, cells: Cells | None = None):
     """Register ``function`` as metric ``name``. Texts are dicts keyed by language (es, en)."""
 
     def decorate(function: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
@@ -287,11 +290,23 @@ def metric(name: str, *, label: dict[str, str], description: dict[str, str], def
         if (person_level or store_wide) == (cells is not None):
             raise ValueError(f"metric {name}: declare person_level=True / store_wide=True, or cells=Cells(...)")
         declared = {c.name for c in columns}
-        if person_level and not store_wide and (not person_columns or not set(person_columns) <= declared):
-            raise ValueError(f"metric {name}: a person-level metric names its person columns")
+        if not set(person_columns) <= declared:
+            raise ValueError(f"metric {name}: person_columns must be among its columns")
+        if cells is not None and cells.by:  # every breakdown the metric offers says which units its rows are
+            by_parameter = next((p for p in parameters if p.name == "by"), None)
+            offered = set(by_parameter.choices) if by_parameter else set()
+            listed = {value for value, _, _ in cells.by if value is not None}
+            if by_parameter is None or offered != listed:
+                raise ValueError(f"metric {name}: cells.by must list every choice of its 'by' parameter "
+                                 f"(offered {sorted(offered)}, listed {sorted(listed)})")
+        if cells is not None:
+            unknown = ({cells.key, cells.level_column, cells.minimum, *cells.keys, *cells.also, *(cells.matrix or ())}
+                       - {None}) - declared
+            if unknown:
+                raise ValueError(f"metric {name}: cells name columns it does not return: {sorted(unknown)}")
         METRICS[name] = MetricDefinition(name, function, label, description, definition, tuple(columns),
                                          frozenset(requires), frozenset(requires_any), tuple(parameters), group,
-                                         kind, change, person_level or store_wide, tuple(person_columns),
+                                         kind, change, notes, person_level or store_wide, tuple(person_columns),
                                          store_wide, cells)
         return function
 
@@ -299,7 +314,8 @@ def metric(name: str, *, label: dict[str, str], description: dict[str, str], def
 
 
 METRIC_MODULES = ("activity", "kpis", "ladder", "community", "conversations", "content", "topics", "campaigns",
-                  "alerts", "health", "inequality", "flows", "responsiveness", "network", "store_overview")
+                  "alerts", "health", "inequality", "flows", "responsiveness", "network", "store_overview",
+                  "lookups", "groups", "person")
 
 
 def load_all_metrics() -> dict[str, MetricDefinition]:
@@ -431,4 +447,6 @@ def definitions_markdown(language: str = "en") -> str:
                     default = f"setting `{p.setting}`" if p.setting else f"`{p.default}`"
                     out.append(f"| `{p.name}` | {default} | {p.allowed()} | {p.description[language]} |")
                 out.append("")
+            if d.notes:
+                out += [d.notes.get(language) or d.notes["en"], ""]
     return "\n".join(out)

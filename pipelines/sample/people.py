@@ -12,7 +12,7 @@ activity on a day between months 3 and 7. Each person's active window is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -35,6 +35,7 @@ class Accounts:
     last_day: np.ndarray       # last active day index
     read_w: np.ndarray         # reading propensity (0 for no activity)
     write_w: np.ndarray        # writing propensity (0 for never writes)
+    dormant_offices: dict[str, int] = field(default_factory=dict)  # office -> its last active day index
 
 
 def build_accounts(org: pl.DataFrame, rng: np.random.Generator, n_days: int) -> Accounts:
@@ -92,4 +93,5 @@ def build_accounts(org: pl.DataFrame, rng: np.random.Generator, n_days: int) -> 
         "dormant_office": is_dormant,
     })
     org = pl.concat([org, extra], how="horizontal")
-    return Accounts(org, rank, manager, on_platform, human, first, last, read_w, write_w)
+    return Accounts(org, rank, manager, on_platform, human, first, last, read_w, write_w,
+                    {str(o): int(d) for o, d in dormant_day.items()})

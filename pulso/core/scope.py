@@ -118,7 +118,13 @@ class Scope:
         return f"{column} IN (SELECT unnest(?::VARCHAR[]))", [list(self.groups)]
 
 
+def not_left(alias: str = "sp", day: str = "?") -> str:
+    """Still there on ``day`` (by default the bound parameter): no left day, or a left day after it. From the day
+    they leave people are out of the ladder, the lists and adoption."""
+    return f"({alias}.left_day IS NULL OR {alias}.left_day > {day})"
+
+
 def eligible(alias: str = "sp", day: str = "?") -> str:
     """**Eligible** on ``day`` (by default the bound parameter): in the org directory and not left on or before
     that day (people in scope are never bots). Adoption's denominator and the lists of people to act on."""
-    return f"({alias}.in_directory AND ({alias}.left_day IS NULL OR {alias}.left_day > {day}))"
+    return f"({alias}.in_directory AND {not_left(alias, day)})"

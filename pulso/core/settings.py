@@ -4,7 +4,10 @@ The settings are data, not code. They are read from a TOML file (the packaged
 ``default_settings.toml`` unless ``--config FILE`` or ``$PULSO_CONFIG`` names
 another; a key the file leaves out keeps the packaged value), written into the
 store by every publish (``to_json`` / ``from_json``), and read back from the
-store by every metric: a store carries the settings that built it.
+store by every metric: a store carries the settings that built it. The
+``[report]`` section (the SMTP server ``pulso report --mail-to`` uses) is about
+delivery, not about the data: it is read from the file in force and never
+stored.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pulso.core.access import Viewer, parse_viewers
 from pulso.core.errors import SettingsError
+from pulso.core.holidays import DEFAULT_RULES, RULES, holidays_between, parse_extra
 
 DEFAULT_SETTINGS_PATH = Path(__file__).with_name("default_settings.toml")
 LANGUAGES = ("es", "en")
@@ -78,14 +82,40 @@ class Privacy:
 
 
 @dataclass(frozen=True)
+class ReportDelivery:
+    """How ``pulso report --mail-to`` sends the report: an SMTP server. It is read from the settings file in force
+    and never written into the store; the password comes from the environment variable ``password_env``."""
+
+    smtp_host: str = ""
+    smtp_port: int = 587
+    sender: str = ""  # the [report] key "from"
+    starttls: bool = True
+    username: str = ""
+    password_env: str = "PULSO_SMTP_PASSWORD"
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+REPORT_KEYS = {"smtp_host": str, "smtp_port": int, "from": str, "starttls": bool, "username": str, "password_env": str}
+
+
+@dataclass(frozen=True)
 class Settings:
     organization_name: str
     timezone: str
     hierarchy: Hierarchy
     thresholds: dict[str, float | int]
     source: str  # the file the settings were read from
+    report: ReportDelivery = field(default_factory=ReportDelivery)  # delivery only: not part of the store's settings
+    holiday_rules: tuple[str, ...] = DEFAULT_RULES  # built-in holiday rules (pulso/core/holidays.py)
+    extra_holidays: tuple[str, ...] = ()  # more days or ranges: "2026-12-12", "2026-12-24..2026-12-31"
     viewers: tuple[Viewer, ...] = ()  # [[access.viewers]]: who may see what (pulso.core.access)
     privacy: Privacy = field(default_factory=Privacy)
+
+    def holidays(self, first, last) -> dict:
+        """The organisation's holidays from ``first`` to ``last``: {date: (Spanish name, English name)}."""
+        return holidays_between(first, last, self.holiday_rules, self.extra_holidays)
 
     def threshold(self, key: str):
         try:
@@ -101,6 +131,7 @@ class Settings:
                           **{f"labels_{lang}": {r.name: r.labels[lang] for r in self.hierarchy.roles if lang in r.labels}
                              for lang in LANGUAGES}},
             "thresholds": dict(self.thresholds),
+            "calendar": {"holidays": list(self.holiday_rules), "extra_holidays": list(self.extra_holidays)},
             "access": {"viewers": [v.to_dict() for v in self.viewers]},
             "privacy": self.privacy.to_dict(),
         }
@@ -139,14 +170,16 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
 
 
 def from_json(text: str, source: str) -> Settings:
-    """Settings as a store holds them (``Settings.to_json``)."""
-    return from_dict(json.loads(text), source, None)
+    """Settings as a store holds them (``Settings.to_json``); a key a store written by an older Pulso lacks
+    takes the packaged value."""
+    return from_dict(json.loads(text), source, _read_toml(DEFAULT_SETTINGS_PATH), strict=False)
 
 
-def from_dict(data: dict, source: str, defaults: dict | None) -> Settings:
-    """Validate settings given as nested dicts; sections and keys missing from ``data`` come from ``defaults``."""
+def from_dict(data: dict, source: str, defaults: dict | None, strict: bool = True) -> Settings:
+    """Validate settings given as nested dicts; sections and keys missing from ``data`` come from ``defaults``.
+    ``strict``: a threshold the defaults do not know is an error (a settings file); a store's is kept."""
     defaults = defaults or {}
-    known_sections = {"organization", "hierarchy", "thresholds", "access", "privacy"}
+    known_sections = {"organization", "hierarchy", "thresholds", "calendar", "report", "access", "privacy"}
     unknown = sorted(set(data) - known_sections)
     if unknown:
         raise SettingsError(f"{source}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known_sections))})")
@@ -174,17 +207,19 @@ def from_dict(data: dict, source: str, defaults: dict | None) -> Settings:
                   for i, name in enumerate(normalized))
     thresholds = dict(defaults.get("thresholds", {}))
     for key, value in data.get("thresholds", {}).items():
-        if defaults and key not in thresholds:
+        if strict and defaults and key not in thresholds:
             raise SettingsError(f"{source}: [thresholds] has no key {key!r} (known: {', '.join(sorted(thresholds))})")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise SettingsError(f"{source}: [thresholds] {key} must be a number, 0 or more (got {value!r})")
         thresholds[key] = value
+    rules, extra = _calendar(data.get("calendar", {}), defaults.get("calendar", {}), source)
     access = data.get("access", defaults.get("access", {}))
     if not isinstance(access, dict) or sorted(set(access) - {"viewers"}):
         raise SettingsError(f"{source}: [access] takes only viewers ([[access.viewers]] tables)")
     viewers = parse_viewers(access.get("viewers"), source)
-    return Settings(str(org.get("name", "Pulso")), str(timezone), Hierarchy(roles), thresholds, source, viewers,
-                    parse_privacy({**defaults.get("privacy", {}), **data.get("privacy", {})}, source))
+    return Settings(str(org.get("name", "Pulso")), str(timezone), Hierarchy(roles), thresholds, source,
+                    report_delivery({**defaults.get("report", {}), **data.get("report", {})}, source), rules, extra,
+                    viewers, parse_privacy({**defaults.get("privacy", {}), **data.get("privacy", {})}, source))
 
 
 def parse_privacy(values: dict, source: str) -> Privacy:
@@ -203,3 +238,40 @@ def parse_privacy(values: dict, source: str) -> Privacy:
     if not isinstance(merged["audit_log"], str):
         raise SettingsError(f"{source}: [privacy] audit_log must be a path (text)")
     return Privacy(k, merged["count_private"], merged["pseudonymize"], merged["audit_log"])
+
+
+def _calendar(given: dict, defaults: dict, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The holiday rules and extra days of a [calendar] section (keys left out keep the defaults)."""
+    calendar = {**defaults, **given}
+    unknown = sorted(set(calendar) - {"holidays", "extra_holidays"})
+    if unknown:
+        raise SettingsError(f"{source}: [calendar] has no key {unknown[0]!r} (known: extra_holidays, holidays)")
+    rules = calendar.get("holidays", list(DEFAULT_RULES))
+    if not isinstance(rules, list) or any(rule not in RULES for rule in rules):
+        raise SettingsError(f"{source}: [calendar] holidays must be a list of: {', '.join(RULES)} (got {rules!r})")
+    extra = calendar.get("extra_holidays", [])
+    if not isinstance(extra, list):
+        raise SettingsError(f"{source}: [calendar] extra_holidays must be a list of days or ranges")
+    for entry in extra:
+        try:
+            parse_extra(entry)
+        except (ValueError, TypeError) as exc:
+            raise SettingsError(f"{source}: [calendar] extra_holidays: {entry!r} is not a day YYYY-MM-DD or a range "
+                                f"YYYY-MM-DD..YYYY-MM-DD ({exc})") from None
+    return tuple(dict.fromkeys(rules)), tuple(str(e).strip() for e in extra)
+
+def report_delivery(section: dict, source: str) -> ReportDelivery:
+    """The [report] section, each key checked (a password never belongs in the file: name its variable)."""
+    for key, value in section.items():
+        if key not in REPORT_KEYS:
+            hint = " (put the password in an environment variable and name it with password_env)" \
+                if "pass" in key else ""
+            raise SettingsError(f"{source}: [report] has no key {key!r}{hint} (known: {', '.join(sorted(REPORT_KEYS))})")
+        wanted = REPORT_KEYS[key]
+        if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+            raise SettingsError(f"{source}: [report] {key} must be {wanted.__name__} (got {value!r})")
+    port = section.get("smtp_port", 587)
+    if not 0 < port < 65536:
+        raise SettingsError(f"{source}: [report] smtp_port must be from 1 to 65535 (got {port})")
+    return ReportDelivery(section.get("smtp_host", ""), port, section.get("from", ""), section.get("starttls", True),
+                          section.get("username", ""), section.get("password_env", "PULSO_SMTP_PASSWORD"))

@@ -90,10 +90,21 @@ VOCABULARY: tuple[Term, ...] = (
          "`Scope.people_cte` over `person_facts` (pulso/core/scope.py)"),
     Term("eligible", {"es": "Elegible", "en": "Eligible"},
          {"es": "En el directorio de la organización y sin baja en el día considerado (el cierre del periodo): el "
-                "denominador de la adopción y quienes pueden aparecer como inactivos.",
+                "denominador de la adopción y quienes pueden aparecer como inactivos. Desde el día de su baja una "
+                "persona sale de la adopción, de la escalera, de las listas (inactivas, dormidas, perfiles) y de las "
+                "unidades de las alertas.",
           "en": "In the organisation's directory and not left on the day considered (the period's end): adoption's "
-                "denominator and who can be listed as inactive."},
-         "`eligible` (pulso/core/scope.py) over `person_facts.left_day`"),
+                "denominator and who can be listed as inactive. From the day they leave, people are out of adoption, "
+                "the ladder, the lists (inactive, dormant, profiles) and the alerts' units."},
+         "`eligible`, `not_left` (pulso/core/scope.py) over `person_facts.left_day`"),
+    Term("holiday", {"es": "Día inhábil", "en": "Holiday"},
+         {"es": "Un día del calendario de la configuración: los días de descanso obligatorio de México (LFT art. 74) y "
+                "la Semana Santa, calculados para cada año, más los días que la organización añada. Un día hábil es "
+                "un lunes a viernes que no es inhábil; las alertas no juzgan semanas con pocos días hábiles.",
+          "en": "A day of the settings' calendar: Mexico's mandatory rest days (Federal Labour Law art. 74) and Holy "
+                "Week, computed for every year, plus the days the organisation adds. A working day is a Monday to "
+                "Friday that is not a holiday; alerts do not judge weeks with few working days."},
+         "`[calendar]` in the settings; pulso/core/holidays.py"),
 )
 
 

@@ -125,3 +125,21 @@ def test_group_participation(con):
     # g1: a (m1), c (m3), b (liked m3) of a, b, c, d; u replied but is not a member
     assert (rows["g1"]["members"], rows["g1"]["contributors"], rows["g1"]["participation"]) == (4, 3, 0.75)
     assert (rows["g2"]["members"], rows["g2"]["contributors"], rows["g2"]["participation"]) == (2, 0, 0.0)
+
+
+def test_adoption_leaves_out_people_from_the_day_they_left(make_store):
+    # z (directory) visits on Monday 03-02 and leaves on Wednesday 03-04; y visits on Thursday
+    people = [{"person_id": "z", "display_name": "Z", "left_at": "2026-03-04 18:00:00"},
+              {"person_id": "y", "display_name": "Y"}, {"person_id": "w", "display_name": "W"}]
+    directory = [{"id": p, "email": f"{p}@x.mx", "name": p.upper(), "region": "Sur", "office": "S1", "role": "staff",
+                  "manager": ""} for p in "zyw"]
+    visits = [{"visit_id": "vz", "person_id": "z", "started_at": "2026-03-02 18:00:00"},
+              {"visit_id": "vy", "person_id": "y", "started_at": "2026-03-05 18:00:00"}]
+    con = connect_read_only(make_store({"people": people, "visits": visits}, directory))
+    week = compute(con, "adoption", Scope(date(2026, 3, 2), date(2026, 3, 8)))["value"][0]
+    assert week == 0.5  # y of y and w: z left on 03-04, before the week's end
+    monday_tuesday = compute(con, "adoption", Scope(date(2026, 3, 2), date(2026, 3, 3)))["value"][0]
+    assert monday_tuesday == pytest.approx(1 / 3)  # z still there on 03-03 and active: z of z, y, w
+    assert compute(con, "adoption_by", Scope(date(2026, 3, 2), date(2026, 3, 8)), by="office").select(
+        "segment", "eligible", "active").rows() == [("S1", 2, 1)]
+    con.close()

@@ -118,3 +118,18 @@ def test_source_without_likes(make_store):
     # no groups table: the privacy of g1 and g2 is unknown, so only the company-feed thread a2 is shown
     assert by_replies["thread_id"].to_list() == ["a2"]
     assert by_replies["likes"].null_count() == 1
+
+
+def test_trending_ranks_by_growth_not_by_volume(make_store):
+    # company-feed threads (shown): this week meta 5, igual 4, nuevo 3; the week before meta 9, igual 4
+    counts = {"meta": (5, 9), "igual": (4, 4), "nuevo": (3, 0)}
+    messages = [msg(f"{tag}-{when}-{i}", f"{tag}-{when}-{i}", "p1", f"{day}T10:00:00-06:00", hashtags=[tag])
+                for tag, (now, before) in counts.items()
+                for when, n, day in (("now", now, "2026-03-04"), ("before", before, "2026-02-25")) for i in range(n)]
+    con = connect_read_only(make_store({"people": PEOPLE, "messages": messages}, DIRECTORY))
+    rows = compute(con, "trending_hashtags", SCOPE).rows()
+    # by uses the order would be meta (5), igual (4), nuevo (3)
+    assert rows == [("nuevo", 3, 0, 3, None), ("igual", 4, 4, 0, 0.0), ("meta", 5, 9, -4, pytest.approx(-44.444, 1e-4))]
+    assert compute(con, "trending_hashtags", SCOPE, min_uses=4)["hashtag"].to_list() == ["igual", "meta"]
+    assert compute(con, "trending_hashtags", SCOPE, limit=1)["hashtag"].to_list() == ["nuevo"]
+    con.close()

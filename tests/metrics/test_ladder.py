@@ -101,3 +101,33 @@ def test_transitions(con):
         ("regular", "interested", 1, "demoted"),
         ("regular", "enthusiast", 1, "promoted"),
     ]
+
+
+def test_people_who_left_are_off_the_ladder_from_the_day_they_left(make_store):
+    # g (directory) contributed on 05-07, 05-21 and 06-03: regular at 06-07, but left on 06-05;
+    # o (no directory entry) acted on 05-20 and its account closed on 05-30; k stays (regular)
+    messages = [thread(f"{p}{i}", p, d) for p in "gk" for i, d in enumerate(("2026-05-07", "2026-05-21", "2026-06-03"))]
+    visits = [{"visit_id": "vo", "person_id": "o", "started_at": at("2026-05-20")}]
+    people = [{"person_id": "g", "display_name": "G", "left_at": "2026-06-05 18:00:00"},
+              {"person_id": "o", "display_name": "O", "left_at": "2026-05-30 18:00:00"},
+              {"person_id": "k", "display_name": "K"}]
+    directory = [{"id": p, "email": f"{p}@x.mx", "name": p.upper(), "region": "Sur", "office": "S1", "role": "staff",
+                  "manager": ""} for p in "gk"]
+    con = connect_read_only(make_store({"people": people, "messages": messages, "visits": visits}, directory))
+    assert compute(con, "participation_ladder", SCOPE).select("person_id", "stage").rows() == [("k", "regular")]
+    # the week before, g had not left yet (interested: 2 weeks of 8) and o's account had closed on 05-30
+    before = compute(con, "participation_ladder", SCOPE.previous()).select("person_id", "stage").rows()
+    assert before == [("g", "interested"), ("k", "interested")]
+    # g is in neither side of the moves (not "demoted to unaware"): only k moves
+    assert compute(con, "participation_transitions", SCOPE).rows() == [("interested", "regular", 1, "promoted")]
+    assert compute(con, "participation_ladder_counts", SCOPE)["people"].to_list() == [0, 0, 0, 1, 0]
+    con.close()
+
+
+def test_nobody_who_left_is_on_the_sample_ladder(sample_store):
+    con = connect_read_only(sample_store)
+    week = Scope(date(2026, 11, 9), date(2026, 11, 15))
+    ladder = compute(con, "participation_ladder", week)
+    left = con.sql("SELECT person_id FROM person_facts WHERE left_day <= DATE '2026-11-15'").pl()
+    assert left.height == 41 and ladder.join(left, on="person_id").is_empty()  # all 41 were on it before
+    con.close()

@@ -17,6 +17,7 @@ from metrics.store import connect_read_only
 from pipelines.ingest import ingest
 from pulso.core.settings import load_settings
 from tests.conftest import REALDATA, write_csv
+from tests.metrics.networkx_figures import assert_equal_to_networkx
 
 LAZEGA = REALDATA / "lazega_lawfirm"
 OFFICES = {1: "Boston", 2: "Hartford", 3: "Providence"}
@@ -119,8 +120,56 @@ def test_office_partition_modularity(lazega):
     assert row["louvain_modularity"] > row["region_modularity"]
 
 
-def test_isolate_is_a_silo(lazega):
-    con, config, _, matrix = lazega
+def test_the_isolate_is_inactive_not_a_silo(lazega):
+    con, config, attrs, matrix = lazega
     isolates = [_lid(i) for i, row in enumerate(matrix) if not any(row) and not any(r[i] for r in matrix)]
-    people = silos(con, SCOPE).filter(level="person")
-    assert set(isolates) <= set(people["person_id"].to_list())
+    assert isolates == ["L08"]
+    found = silos(con, SCOPE)
+    assert "L08" not in found["person_id"].to_list()
+    # a silo: every tie inside the office; computed here from the raw matrix
+    office = {i: attrs[i][3] for i in range(71)}
+    expected = sorted(_lid(i) for i, row in enumerate(matrix)
+                      if any(row) and all(office[j] == office[i] for j, tie in enumerate(row) if tie))
+    assert sorted(found.filter(level="person")["person_id"].to_list()) == expected
+    assert found.filter(level="office").is_empty()  # every office has ties to the others
+
+
+def raw_digraph(matrix) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(71))
+    graph.add_edges_from((i, j) for i, row in enumerate(matrix) for j, tie in enumerate(row) if tie)
+    return graph
+
+
+def test_network_summary_equals_networkx_on_the_raw_matrix(lazega):
+    con, config, _, matrix = lazega
+    row = graph_summary(con, SCOPE, by_period=False).row(0, named=True)
+    assert_equal_to_networkx(row, raw_digraph(matrix))
+    assert (row["largest_weak_nodes"], row["largest_weak_edges"], row["self_loops"]) == (70, 756, 0)
+    assert row["diameter_exact"]
+
+
+def test_undated_interactions_are_one_undated_row(lazega):
+    con, config, _, _ = lazega
+    # the co-work survey has no dates: per period there is nothing to bucket, so one row without a period
+    by_week = graph_summary(con, SCOPE)
+    assert by_week.height == 1 and by_week["period"].to_list() == [None]
+    row, whole = by_week.row(0, named=True), graph_summary(con, SCOPE, by_period=False).row(0, named=True)
+    assert {k: v for k, v in row.items() if not isinstance(v, float)} == \
+        {k: v for k, v in whole.items() if not isinstance(v, float)}
+    assert row["average_clustering"] == pytest.approx(whole["average_clustering"], abs=1e-15)
+
+
+def test_centrality_and_modularity_equal_networkx(lazega):
+    con, config, attrs, matrix = lazega
+    graph = raw_digraph(matrix)
+    rows = {r["person_id"]: r for r in network_centrality(con, SCOPE).to_dicts()}
+    pagerank = nx.pagerank(graph, weight="weight")
+    betweenness = nx.betweenness_centrality(graph)
+    for v in graph:
+        row = rows[_lid(v)]
+        assert (row["in_degree"], row["out_degree"]) == (graph.in_degree(v), graph.out_degree(v))
+        assert row["pagerank"] == pytest.approx(pagerank[v], abs=1e-6)
+        assert row["betweenness"] == pytest.approx(betweenness[v], abs=1e-12)
+    match = community_region_match(con, SCOPE).row(0, named=True)
+    assert (match["nodes"], match["nodes_with_ties"]) == (71, 70)

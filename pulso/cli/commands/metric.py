@@ -148,6 +148,8 @@ def run(args) -> int:
     params = parse_params(args.param)
     if args.by:
         params["by"] = args.by
+    if "lang" not in params and any(p.name == "lang" for p in definition.parameters):
+        params["lang"] = args.lang  # metrics that write sentences (alerts' reasons) write them in --lang
     con = connect_read_only(args.db)
     try:
         note = settings_note(con)
