@@ -73,7 +73,7 @@ def gate(db: Path, lang: str) -> Viewer:
         if not listening_locally() and os.environ.get("PULSO_ALLOW_OPEN") != "1":
             st.error(t("open_refused", lang))
             st.stop()
-        st.sidebar.info(t("local_mode", lang), icon=":material/lock_open:")
+        st.sidebar.info(t("local_mode", lang), icon="🔓")
         return Viewer(LOCAL, None, False)
     if not st.user.get("is_logged_in", False):
         st.title("Pulso")

@@ -198,8 +198,17 @@ def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: t
     data, formats, widths = present.screen_table(frame, declared, ctx.lang, hierarchy, timezone, chosen, labels)
     data = data.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(", ") for c, dtype in data.schema.items()
                              if isinstance(dtype, pl.List))
-    styler = data.to_pandas().style.format({h: _formatter(fmt, ctx.lang) for h, fmt in formats.items()},
-                                           na_rep=MISSING)
+    cells = data.to_pandas()
+    styler = cells.style.format({h: _formatter(fmt, ctx.lang) for h, fmt in formats.items()}, na_rep=MISSING)
+    markers = frame[present.SUPPRESSED].to_list() if present.SUPPRESSED in frame.columns else []
+    figures = [h for h, fmt in formats.items() if fmt in present.FIGURE_FORMATS]
+    for header in (h for h in figures if any(markers)):  # a withheld figure (empty in a row with a marker) reads
+        # "< 5" (a group under k) or "—" (hidden to protect another); the column stays numeric and sorts by number
+        empty = cells[header].isna().to_list()
+        for marker in sorted({m for m in markers if m}):
+            rows = [i for i, (m, e) in enumerate(zip(markers, empty)) if m == marker and e]
+            if rows:
+                styler = styler.format(lambda _, text=marker: text, subset=(cells.index[rows], [header]))
     config = {h: st.column_config.Column(width=w) for h, w in widths.items()}
     st.dataframe(styler, hide_index=True, width="stretch", column_config=config, placeholder=MISSING, key=key,
                  height=height)
@@ -211,6 +220,8 @@ def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: t
                      else t("rows_shown", ctx.lang, n=fmt_number(total, ctx.lang)))
     if any(fmt in ("datetime", "datetime_local") for fmt in formats.values()):
         notes.append(t("times_in_zone", ctx.lang, zone=present.zone(timezone)))
+    if any(markers):
+        notes.append(suppressed_text(ctx))
     if notes:
         st.caption(" · ".join(notes))
 
@@ -229,6 +240,23 @@ def csv_button(ctx: Context, frame: pl.DataFrame, name: str | None, file_stem: s
                        if person_level else "rerun")
 
 
+def suppressed_text(ctx: Context) -> str:
+    """The legend of the markers a withheld figure shows ("< 5", "—")."""
+    return t("suppressed_note", ctx.lang, k=cache.settings(ctx.db).privacy.min_group_size)
+
+
+def suppressed_legend(ctx: Context, frame: pl.DataFrame | None) -> None:
+    """The legend under a chart drawn without its table, when some of its figures are withheld."""
+    if frame is not None and present.SUPPRESSED in frame.columns and frame[present.SUPPRESSED].is_not_null().any():
+        st.caption(suppressed_text(ctx))
+
+
+def plot(fig, **kwargs):
+    """``st.plotly_chart`` of a figure whose names are drawn as text (``present.safe_figure``): every chart of
+    the dashboard goes through here."""
+    return st.plotly_chart(present.safe_figure(fig), **kwargs)
+
+
 def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[[pl.DataFrame], object] | None = None,
           show_table: bool = True, csv: str | None = None, scope: Scope | None = None, empty_message: str | None = None,
           shape: Callable[[pl.DataFrame], pl.DataFrame] | None = None, shown: Sequence[str] | None = None,
@@ -245,8 +273,9 @@ def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[
     if frame is None:
         return None
     if chart is not None:
-        st.plotly_chart(chart(translated(ctx, frame, name)), key=f"chart_{key or name}",
-                        config={"displaylogo": False})
+        plot(chart(translated(ctx, frame, name)), key=f"chart_{key or name}", config={"displaylogo": False})
+        if not show_table:
+            suppressed_legend(ctx, frame)
     if show_table:
         shown_frame = shape(frame) if shape else frame
         table(ctx, shown_frame, name, columns=columns, shown=shown, limit=show_rows, count_word=count_word,

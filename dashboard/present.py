@@ -109,7 +109,9 @@ WIDTHS = {"name": 190, "unit": 150, "role": 150, "text": 260, "date": 105, "date
 WIDE_TEXT = {"title", "excerpt", "top_terms", "raw", "examples", "reason"}
 NUMERIC = ("count", "number", "ratio", "percent", "points", "hours", "minutes", "score")
 
-MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~"
+# Markdown's specials, plus what would still turn plain text into something else on a Streamlit page: "https:"
+# and "www." autolinks, e-mail autolinks (@), $ (LaTeX), ":red[...]" colours and ":material/...:" icons (:, /).
+MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~:@/$&"
 SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 
 
@@ -154,9 +156,10 @@ def _chart_texts(values):
         items = list(values)
     except TypeError:
         return values
-    if not any(isinstance(v, str) for v in items):
+    if not any(isinstance(v, (str, list, tuple)) for v in items):
         return values
-    return [chart_text(v) if isinstance(v, str) else v for v in items]
+    return [chart_text(v) if isinstance(v, str) else _chart_texts(v) if isinstance(v, (list, tuple)) else v
+            for v in items]  # rows of a heatmap's texts too
 
 
 EXTRA = re.compile(r"<extra>(.*)</extra>", re.DOTALL)
@@ -312,6 +315,8 @@ def cell_text(value, fmt: str | None, lang: str) -> str:
         return fmt_number(value, lang, min(6, 1 - math.floor(math.log10(abs(value)))) if small else 3)
     if fmt in ("count", "number"):
         return fmt_number(value, lang)
+    if fmt == "id" and isinstance(value, float) and value.is_integer():  # a whole number made float by an empty cell
+        return str(int(value))
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     if fmt == "bool" or isinstance(value, bool):
@@ -326,7 +331,7 @@ def cell_text(value, fmt: str | None, lang: str) -> str:
 def shown_columns(name: str | None, frame: pl.DataFrame, shown: Iterable[str] | None = None) -> list[str]:
     """The columns a table shows: ``shown``, else the metric's ``SHOWN`` entry, else all; only those present."""
     wanted = tuple(shown) if shown is not None else SHOWN.get(name or "", tuple(frame.columns))
-    return [c for c in wanted if c in frame.columns]
+    return [c for c in wanted if c in frame.columns and c != SUPPRESSED]  # the marker shows in the cells
 
 
 def screen_table(frame: pl.DataFrame, columns: Iterable[Column], lang: str, hierarchy: Hierarchy, timezone: str,

@@ -63,7 +63,7 @@ def test_a_visitor_who_is_not_signed_in_sees_only_the_sign_in_button(signed):
 def test_a_signed_in_person_who_is_not_listed_sees_sin_acceso_and_nothing_else(signed):
     at = signed("nadie@banco.mx")
     assert [t.value for t in at.title] == ["Sin acceso"]
-    assert "nadie@banco" in at.markdown[0].value
+    assert any("nadie\\@banco" in m.value for m in at.markdown)  # the e-mail, escaped (no autolink)
     assert [b.label for b in at.button] == ["Cerrar sesión"]
     assert not at.metric and not at.dataframe and not at.sidebar.multiselect and not at.sidebar.date_input
     for key, page in pages(at):
@@ -140,3 +140,103 @@ def test_person_level_views_are_audited(signed, db):
     at.switch_page("views/resumen.py").run()  # aggregates and top posts: only top posts is person-level
     after = [json.loads(line)["what"] for line in log.read_text().splitlines()[before + len(entries):]]
     assert set(after) <= {"top_posts"}
+
+
+def test_names_and_url_values_are_never_rendered_as_markdown(app, make_store):
+    """A region and a person whose names are Markdown links, reached through the drill-down URL: every heading,
+    button, caption and message shows them as text (escaped), and a URL value the store does not know is dropped."""
+    link = "[clic](https://evil.example/x)"
+    directory = org.directory()
+    for row in directory:
+        if row["region"] == "Norte":
+            row["region"] = f"Norte {link}"
+        if row["id"] == "N3-1":
+            row["name"] = f"Ana {link} :red[roja] $x^2$"
+    db = make_store(org.tables(), directory, name="markdown.duckdb")
+
+    def rendered(at) -> list[str]:
+        return [e.value for kind in ("markdown", "caption", "info", "warning", "subheader", "title", "success")
+                for e in getattr(at, kind)] + [b.label for b in at.button]
+
+    def unescaped(texts) -> list[str]:
+        import re
+
+        return [x for x in texts if re.search(r"(?<!\\)\]\(|(?<!\\):red|(?<!\\)\$x|(?<![\\\w])https(?<!\\):", x)]
+
+    at = app(db, dr=f"Norte {link}", do="N3")
+    at.run()
+    at.switch_page("views/regiones.py").run()
+    assert not at.exception
+    texts = rendered(at)
+    assert any("Norte" in x and "clic" in x for x in texts)  # the region is on screen (breadcrumb) ...
+    assert not unescaped(texts), unescaped(texts)  # ... as text
+    at = app(db, dr=f"Norte {link}", do="N3", dp="N3-1")
+    at.run()
+    at.switch_page("views/regiones.py").run()
+    texts = rendered(at)
+    assert any("Ana" in x for x in texts) and not unescaped(texts), unescaped(texts)
+    at = app(db, dr="[x](https://evil.example/y)")  # not a region of the store: dropped, never shown
+    at.run()
+    at.switch_page("views/regiones.py").run()
+    assert not any("evil.example/y" in x for x in rendered(at))
+
+
+def shown_cells(element):
+    """What a table's cells read on screen (the Styler's display values), as text."""
+    from streamlit import dataframe_util
+
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
+
+
+def test_a_director_reads_withheld_figures_as_markers_in_tables_and_charts(signed):
+    """Week W (tests/security/org.py): Este (4 people) and Islas (1) are "< 5" in the region comparison's table
+    and bars, with the legend under them; the region matrix's Sur -> Este cell (S1-2 answered E1-2) shows "< 5"
+    instead of its count, and no page fails on a withheld figure."""
+    at = signed("dir@banco.mx", start="2026-11-09", end="2026-11-15")
+    for key, page in pages(at):
+        assert not page.exception, key
+        if key == "regiones":
+            rows = {r["Región"]: r for r in shown_cells(page.dataframe[0]).to_dict("records")}
+            assert rows["Este"]["Adopción"] == rows["Islas"]["Activos"] == rows["Islas"]["Elegibles"] == "< 5"
+            assert rows["Sur"]["Adopción"] == "60.0 %" and rows["Sur"]["Activos"] == "3"  # 5 people: shown
+            assert [rows[r]["Lugar"] for r in ("Oeste", "Sur", "Norte", "Este", "Islas")] == ["1", "2", "3", "—", "—"]
+            raw = page.dataframe[0].value  # the column stays numeric (it sorts by number), withheld cells empty
+            assert raw["Adopción"].dtype == float and raw["Adopción"].isna().sum() == 2
+            assert any("grupo de menos de 5 personas" in c.value for c in page.caption)
+            bars = json.loads(page.get("plotly_chart")[0].proto.spec)["data"][0]
+            assert dict(zip(bars["y"], bars["text"]))["Este"] == "&lt; 5"  # plotly draws the entity as "< 5"
+            assert "Este" not in page.selectbox(key="drill_pick_0").options  # a withheld unit cannot be opened
+        if key == "flujos":
+            charts = [json.loads(c.proto.spec) for c in page.get("plotly_chart")]
+            heatmaps = [d for c in charts for d in c["data"] if d["type"] == "heatmap" and "Este" in d["x"]]
+            assert heatmaps, "the region matrix is drawn"
+            cells = {(y, x): text for y, row in zip(heatmaps[0]["y"], heatmaps[0]["text"])
+                     for x, text in zip(heatmaps[0]["x"], row)}
+            assert cells[("Sur", "Este")] == "&lt; 5" and cells[("Oeste", "Norte")] == "1"
+            assert any("grupo de menos de 5 personas" in c.value for c in page.caption)
+
+
+def test_the_drill_down_url_opens_only_what_the_viewer_may_open(signed):
+    """A director's URL naming a withheld region (Este), a withheld office (N2, "< 5") or a person is dropped: the
+    page shows the level above, with no name; a regional manager's URL naming a person elsewhere or an unknown id
+    shows "not found", never the URL's text."""
+    def crumbs(at):
+        return [b.label for b in at.button if b.label.startswith("⬆")] + [m.value for m in at.markdown]
+
+    at = signed("dir@banco.mx", dr="Este")
+    at.switch_page("views/regiones.py").run()
+    assert not at.exception and [s.value for s in at.subheader][0] == "Regiones comparadas"
+    assert not any("Este" in c for c in crumbs(at))
+    at = signed("dir@banco.mx", dr="Norte", do="N2", dp="N2-1")
+    at.switch_page("views/regiones.py").run()
+    texts = every_text(at)
+    assert "Nombre N2-1" not in texts and "N2-1" not in texts and not any("N2" in c for c in crumbs(at))
+    assert any(b.label == "⬆ Todas las regiones" for b in at.button)  # at Norte's level: its offices
+    assert [s.value for s in at.subheader][0] == "Oficinas de Norte comparadas"
+    at = signed("n3-2@banco.mx", dr="Norte", dp="O1-1")  # Oeste's office manager: not theirs to open
+    at.switch_page("views/regiones.py").run()
+    assert "O1-1" not in every_text(at) and "Nombre O1-1" not in every_text(at)
+    assert any("no está" in i.value for i in at.info)
+    at = signed("n3-2@banco.mx", dr="Norte", dp="[x](https://evil.example/z)")
+    at.switch_page("views/regiones.py").run()
+    assert "evil" not in every_text(at) and not any("evil" in b.label for b in at.button)

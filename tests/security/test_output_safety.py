@@ -86,8 +86,8 @@ def test_a_name_in_a_plotly_label_is_not_a_link():
 def test_the_report_shows_names_as_text(db):
     con = connect_read_only(db)
     try:
-        document = build_report(lambda name, **params: compute(con, name, W, **params), W, "es", load_all_metrics(),
-                                store_settings(con))
+        document = build_report(lambda name, scope, **params: compute(con, name, scope, **params), W, "es",
+                                load_all_metrics(), store_settings(con))
     finally:
         con.close()
     assert LINK not in document and LINK.replace('"', '\\"') not in document

@@ -144,6 +144,8 @@ def test_each_role_page_by_page(signed_in_server, browser, db):
     assert card(director["resumen"], "Cuentas activas") == "8" == f"{cli_active(db, 'dir@banco.mx'):.0f}"
     assert not any("Nombre " in text for text in director.values())  # no named person on any page
     assert "Sin acceso" in director["comunidad"] and "Sin acceso" in director["datos"]
+    # Este (4 people) and Islas (1) withheld: "< 5" in the adoption CSV, and the legend under the tables
+    assert re.search(r"\nEste,(\"?< 5\"?,)+", director["resumen"]) and "grupo de menos de 5 personas" in director["regiones"]
 
     community, _ = results["comunidad"]  # a group claim gives the community manager role
     assert "Nombre " in community["comunidad"] and "Gestor de comunidad" in community["resumen"]
