@@ -23,6 +23,9 @@ from pulso.core.access import Rights
 from pulso.core.scope import Scope
 
 DEFAULT_DB = "data/pulso.duckdb"
+# The page icon is a local image, served by the dashboard itself: a Material icon or an emoji as page_icon makes
+# every browser fetch the icon from a font CDN, and the dashboard makes no outbound request.
+ICON = Path(__file__).with_name("static") / "pulso-icon.png"
 
 
 def _store_scope(db: Path, lang: str, rights: Rights | None) -> Scope | None:
@@ -40,20 +43,20 @@ def _store_scope(db: Path, lang: str, rights: Rights | None) -> Scope | None:
 
 
 def main() -> None:
-    # an emoji icon is drawn by the browser itself; a ":material/...:" one would be fetched from Google
-    st.set_page_config(page_title="Pulso", page_icon="📈", layout="wide")
+    st.set_page_config(page_title="Pulso", page_icon=ICON, layout="wide")
     st.markdown(STYLE, unsafe_allow_html=True)
     lang = filters.language()
     db = Path(os.environ.get("PULSO_DB", DEFAULT_DB))
-    viewer = access.gate(db, lang)  # stops here for a visitor who may see nothing
-    scope = _store_scope(db, lang, viewer.rights)
-    set_current(Context(lang, db, scope, viewer))
-    page = st.navigation([st.Page(str(p.script), title=t(f"page_{p.key}", lang), icon=p.icon, url_path=p.url_path,
-                                  default=p.default) for p in PAGES])
-    st.title(page.title)
-    if scope is not None:
-        st.caption(filters.caption(scope, lang))
-    page.run()
+    with cache.run_store(db):  # this run reads one published store from start to end (a newer one: next run)
+        viewer = access.gate(db, lang)  # stops here for a visitor who may see nothing
+        scope = _store_scope(db, lang, viewer.rights)
+        set_current(Context(lang, db, scope, viewer))
+        page = st.navigation([st.Page(str(p.script), title=t(f"page_{p.key}", lang), icon=p.icon,
+                                      url_path=p.url_path, default=p.default) for p in PAGES])
+        st.title(page.title)
+        if scope is not None:
+            st.caption(filters.caption(scope, lang))
+        page.run()
 
 
 main()

@@ -225,6 +225,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "times_contributions": ("Publicaciones", "Posts"), "times_reactions": ("Reacciones", "Reactions"),
     # datos
     "no_rejects": ("Ninguna fila rechazada.", "No rejected rows."),
+    "no_conflicts": ("Ninguna diferencia con el directorio.", "No conflicts with the directory."),
     "metric_catalog": ("Definiciones de las métricas", "Metric definitions"),
     "vocabulary": ("Vocabulario", "Vocabulary"),
     "last_day": ("Último día con datos", "Last day with data"),

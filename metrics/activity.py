@@ -29,11 +29,13 @@ EVENTS = ("messages", "reactions", "visits")
     label={"es": "Tendencia de actividad", "en": "Activity trend"},
     description={"es": "Activos, contribuyentes y volúmenes por periodo.", "en": "Actives, contributors and volumes per period."},
     definition={"es": "Por periodo (día, semana que inicia lunes, mes o trimestre, recortado al alcance): cuentas activas, "
-                      "contribuyentes, hilos iniciados, respuestas, me gusta y visitas. Me gusta / visitas vacíos si la "
+                      "contribuyentes, hilos iniciados, respuestas, me gusta (recibidos por los mensajes de personas del "
+                      "alcance, de cualquiera, también sin autor conocido) y visitas. Me gusta / visitas vacíos si la "
                       "fuente no los da.",
                 "en": "Per period (day, Monday-start week, month or quarter, clipped to the scope): active and "
-                      "contributing accounts, threads started, replies, likes and visits. Likes / visits are empty "
-                      "when no source supplies them."},
+                      "contributing accounts, threads started, replies, likes (received by the messages of people in "
+                      "scope, from anyone, unknown givers included) and visits. Likes / visits are empty when no "
+                      "source supplies them."},
     columns=(PERIOD_START, col("active_accounts", "int", "Cuentas activas", "Active accounts", "count"),
              col("contributing_accounts", "int", "Cuentas que aportan", "Contributing accounts", "count"),
              col("threads_started", "int", "Hilos iniciados", "Threads started", "count"),
@@ -52,7 +54,7 @@ def activity_trend(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame
         act AS (SELECT CAST(date_trunc(?, a.day) AS DATE) AS period_start, a.person_id,
                        bool_or(a.acted) AS active, bool_or(a.contributed) AS contributing,
                        sum(a.threads_started) AS threads_started, sum(a.replies) AS replies,
-                       sum(a.likes_given) AS likes, sum(a.visits) AS visits
+                       sum(a.likes_received) AS likes, sum(a.visits) AS visits
                 FROM person_day_activity a JOIN sp USING (person_id) WHERE {period}
                 GROUP BY ALL)
         SELECT b.period_start,

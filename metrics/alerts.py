@@ -201,7 +201,7 @@ def activity_alerts(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks:
     for row in episodes.iter_rows(named=True):
         holiday_weeks = sum(1 for w in skipped if row["since"] < w + timedelta(days=6) and w < row["week_start"])
         during = campaigns.filter(pl.col("event_date").is_between(row["since"], row["week_start"] + timedelta(days=6)))
-        unit = hierarchy.label(row["unit"], lang) if row["level"] == "role" else row["unit"]
+        unit = hierarchy.label(row["unit"], lang) if row["level"] == "role_group" else row["unit"]
         rows.append({**row, "unit": unit, "reason": reason(row, lang, holiday_weeks) + campaign_text(during, lang)})
     return (pl.DataFrame(rows).select([pl.col(c).cast(t) for c, t in SCHEMA.items()])
             .sort(["p_value", "level", "unit"]))
@@ -209,7 +209,7 @@ def activity_alerts(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks:
 
 def unit_weeks(con: duckdb.DuckDBPyConnection, scope: Scope, first_week: date, last_week: date
                ) -> tuple[pl.DataFrame, np.ndarray]:
-    """(counts, org_daily). counts: level ('org' for the whole organisation, office, region, role), unit, region,
+    """(counts, org_daily). counts: level ('org' for the whole organisation, office, region, role_group), unit, region,
     week_start, people, member_days, active_days, last_day (the last day with an action in the week) for every
     unit of the scope's directory people and every week first..last; org_daily: the organisation's active days
     on each day of those weeks (weeks x 7). Two passes: members (people x weeks) and actions (one scan of the
@@ -231,7 +231,7 @@ def unit_weeks(con: duckdb.DuckDBPyConnection, scope: Scope, first_week: date, l
             SELECT 'region', region, region, week_start, {measures} FROM {source}
             WHERE in_scope AND region <> ? GROUP BY region, week_start {'HAVING bool_or(office <> ?)' if having else ''}
             UNION ALL
-            SELECT 'role', role, NULL, week_start, {measures} FROM {source}
+            SELECT 'role_group', role, NULL, week_start, {measures} FROM {source}
             WHERE in_scope AND office = ? GROUP BY role, week_start""", [UNASSIGNED] * (4 if having else 3)
 
     sql, unit_params = by_unit("m", "count(*) AS people, sum(days)::DOUBLE AS member_days", having=True)

@@ -6,7 +6,9 @@ what they did in the period, read from ``person_day_activity`` (an action is
 ``acted``, a contribution ``contributed``): ``acted``, ``contributed``,
 ``active_days``, ``acted_28`` (in the 28 days ending on the period's last day),
 ``acted_before`` (in the previous period of the same length), the sums
-``threads_started``, ``replies``, ``likes``, ``hashtags``, ``visits``,
+``threads_started``, ``replies``, ``likes`` (reactions the person's messages
+received in the period, from any giver -- unknown givers included: a source
+such as Stack Exchange gives up-votes without the voter), ``hashtags``, ``visits``,
 ``visit_seconds``, the person's ``eligible``, ``joined_day`` and
 ``first_contribution_day``, and the period's ``period_start``, ``period_end``
 and ``period_days``. Each KPI is a registered metric ``(con, scope) -> one row
@@ -74,8 +76,10 @@ KPIS: tuple[Kpi, ...] = (
         ("Respuestas escritas en el periodo por personas del alcance.", "Replies written in the period by people in scope."),
         "sum(replies)", value="count", requires=("messages",)),
     Kpi("likes", ("Me gusta", "Likes"),
-        ("Me gusta y otras reacciones dados en el periodo por personas del alcance.",
-         "Likes and other reactions given in the period by people in scope."),
+        ("Me gusta y otras reacciones recibidos en el periodo por los mensajes de personas del alcance, de "
+         "cualquiera, también de quien la fuente no identifica.",
+         "Likes and other reactions received in the period by the messages of people in scope, from anyone, "
+         "including givers the source does not name."),
         "sum(likes)", value="count", requires=("reactions",)),
     Kpi("hashtag_uses", ("Usos de hashtags", "Hashtag uses"),
         ("Hashtags en los mensajes escritos en el periodo por personas del alcance.",
@@ -89,8 +93,9 @@ KPIS: tuple[Kpi, ...] = (
          "Median, over the period's active accounts, of their minutes of use (the length of their visits)."),
         "round(median(visit_seconds / 60.0) FILTER (WHERE acted), 2)", value="minutes", requires=("visits",)),
     Kpi("new_accounts", ("Cuentas nuevas", "New accounts"),
-        ("Personas del alcance cuya cuenta se creó en el periodo.", "People in scope whose account was created in the period."),
-        "count(*) FILTER (WHERE joined_day BETWEEN period_start AND period_end)"),
+        ("Personas del alcance cuya cuenta se creó en el periodo (solo si alguna fuente da la fecha de alta).",
+         "People in scope whose account was created in the period (only where a source gives creation dates)."),
+        "count(*) FILTER (WHERE joined_day BETWEEN period_start AND period_end)", requires=("people", "join_dates")),
     Kpi("first_time_contributors", ("Primeras aportaciones", "First-time contributors"),
         ("Personas cuya primera aportación de siempre cae en el periodo.",
          "People whose first contribution ever falls in the period."),
@@ -121,7 +126,7 @@ def kpi_values(con: duckdb.DuckDBPyConnection, scope: Scope, chosen: tuple[Kpi, 
                    bool_or(acted) FILTER (WHERE day BETWEEN b.previous_start AND b.previous_end) AS acted_before,
                    sum(threads_started) FILTER (WHERE {in_period}) AS threads_started,
                    sum(replies) FILTER (WHERE {in_period}) AS replies,
-                   sum(likes_given) FILTER (WHERE {in_period}) AS likes,
+                   sum(likes_received) FILTER (WHERE {in_period}) AS likes,
                    sum(hashtags_used) FILTER (WHERE {in_period}) AS hashtags,
                    sum(visits) FILTER (WHERE {in_period}) AS visits,
                    sum(visit_seconds) FILTER (WHERE {in_period}) AS visit_seconds

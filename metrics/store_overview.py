@@ -92,7 +92,7 @@ def store_rejects_by_reason(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.
               "texto de un mensaje).",
               "The newest rejected rows, with file (its name), row, table, reason and content (never a message's "
               "text).",
-              (col("run_id", "str", "Carga", "Run", "id"), REJECT_FILE, col("line", "int", "Fila", "Row", "number"),
+              (col("run_id", "str", "Carga", "Run", "id"), REJECT_FILE, col("line", "int", "Fila", "Row", "count"),
                REJECT_TABLE, REJECT_REASON, col("raw", "str", "Contenido", "Content", "text")),
               (limit("limit", 1000, "Cuántas filas.", "How many rows.", maximum=10_000),), store_wide=True)
 def store_rejected_rows(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 1000) -> pl.DataFrame:
@@ -100,6 +100,25 @@ def store_rejected_rows(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int
         SELECT j.run_id, {FILE_NAME.replace('file', 'j.file')} AS file, j.line, j.table_name, j.reason, j.raw
         FROM rejected_rows j LEFT JOIN ingestion_runs r USING (run_id)
         ORDER BY r.started_at DESC, j.file, j.line LIMIT ?""", [limit])
+
+
+@store_metric("store_directory_conflicts", "Diferencias con el directorio", "Conflicts with the directory",
+              "Valores que otra fuente dio para una persona del directorio y que difieren del directorio: se conserva el "
+              "del directorio (correo, nombre, región, oficina, puesto, jefe) y aquí queda el otro.",
+              "Values another source gave for a person the directory lists that differ from the directory's: the "
+              "directory's e-mail, name, region, office, role and manager are kept; the other value is listed here.",
+              (col("person_id", "str", "Persona (ID)", "Person (ID)", "id"),
+               col("column_name", "str", "Dato", "Field", "code"),
+               col("directory_value", "str", "Según el directorio", "Directory says", "text"),
+               col("other_value", "str", "Según la otra fuente", "Other source says", "text"),
+               SOURCE, REJECT_FILE, col("line", "int", "Fila", "Row", "count")),
+              (limit("limit", 1000, "Cuántas filas.", "How many rows.", maximum=10_000),), store_wide=True)
+def store_directory_conflicts(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 1000) -> pl.DataFrame:
+    return frame(con, f"""
+        SELECT c.person_id, c.column_name, c.directory_value, c.other_value, c.source,
+               {FILE_NAME.replace('file', 'c.file')} AS file, c.line
+        FROM directory_conflicts c LEFT JOIN ingestion_runs r USING (run_id)
+        ORDER BY r.started_at DESC, c.person_id, c.column_name, c.file, c.line LIMIT ?""", [limit])
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, rights: Rights | None = None) -> dict[str, list]:

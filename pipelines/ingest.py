@@ -1,23 +1,39 @@
-"""``pulso ingest``: read exports, validate, merge, rebuild rollups, check, publish."""
+"""``pulso ingest``: read exports, validate, merge, rebuild the derived tables, check, publish.
+
+Every record read is accounted for: loaded, rejected with its reason (one
+``rejected_rows`` row per refused row) or counted as a duplicate, for every file
+and table; the load stops if the count does not add up. A file that rejects more
+than ``[limits] reject_warning_share`` of its rows (or a load that rejects
+everything) is a warning; with ``strict`` it fails and nothing is published.
+
+Every failure -- a bad input, a limit, a full disk, a read-only folder, a reader
+defect -- is one :class:`~pipelines.errors.IngestError` line; the published store
+is left byte for byte as it was.
+"""
 
 from __future__ import annotations
 
+import errno
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime, UTC
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from pipelines.errors import IngestError
-from pipelines.merge import TableOutcome, merge_all, register_pseudonyms
-from pipelines.readers import Reader, detect_reader, reader_named
 from pipelines.derived import build_derived
+from pipelines.errors import IngestError
+from pipelines.limits import Budget
+from pipelines.merge import TableOutcome, create_reject_log, log_reader_rejects, merge_all, register_pseudonyms
+from pipelines.readers import Reader, detect_reader, reader_named
 from pipelines.staging import Stage, create_typed_tables
-from pipelines.store import building_copy, create_schema, open_build_connection, set_info, writer_lock
+from pipelines.store import (
+    building_copy, check_free_space, create_schema, open_build_connection, remove_stale_copies, resolve_store,
+    set_info, writer_lock,
+)
 from pulso import __version__
 from pulso.core.privacy import pseudonym_key, pseudonymous_text
-from pulso.core.schema import READER_TABLES
+from pulso.core.schema import READER_TABLES, TABLES_BY_NAME
 from pulso.core.settings import Settings, load_settings
 from pulso.core.sql import one, run
 
@@ -30,6 +46,8 @@ class IngestSummary:
     per_table: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
     # (file, table) -> (read, loaded, rejected, duplicate)
     per_file: dict[tuple[str, str], tuple[int, int, int, int]] = field(default_factory=dict)
+    # files that rejected more than the allowed share of their rows (and a load that rejected everything)
+    warnings: list[str] = field(default_factory=list)
 
     def table_text(self) -> str:
         header = f"{'table':<16}{'read':>10}{'loaded':>10}{'rejected':>10}{'duplicates':>12}"
@@ -44,9 +62,10 @@ def new_run_id() -> str:
 
 
 def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
-           settings: Settings | None = None) -> IngestSummary:
+           settings: Settings | None = None, strict: bool = False) -> IngestSummary:
     """Load ``paths`` into the store at ``db_path`` atomically, with ``settings`` (default: the settings file in
-    force). With no paths, the store is published again with the settings applied. Raises IngestError."""
+    force). With no paths, the store is published again with the settings applied. ``strict``: a warning (a file
+    rejecting more than the allowed share of its rows) fails the load. Raises IngestError, and only that."""
     settings = settings or load_settings()
     key = pseudonym_key() if settings.privacy.pseudonymize else None  # no key: refused before anything is read
     readers: list[tuple[Path, Reader]] = []
@@ -61,17 +80,96 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
     # The org directory goes first, so that its ids become the canonical ones.
     readers.sort(key=lambda pr: pr[1].name != "directory")
     run_id = new_run_id()
-    started = datetime.now(UTC).replace(tzinfo=None)
+    started = datetime.now(UTC)
     db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    with writer_lock(db_path), building_copy(db_path) as build_path:
-        con = open_build_connection(build_path)
-        try:
-            summary = _load(con, readers, run_id, started, settings, key)
-            run(con, "CHECKPOINT")
-        finally:
-            con.close()
+    live = resolve_store(db_path)  # the lock and the replace act on the same (resolved) file
+    try:
+        live.parent.mkdir(parents=True, exist_ok=True)
+        with writer_lock(live):
+            remove_stale_copies(live)
+            check_free_space(live, sum(input_size(p) for p, _ in readers))
+            with building_copy(live) as build_path:
+                con = open_build_connection(build_path)
+                try:
+                    summary = _load(con, readers, run_id, started, settings, key)
+                    if strict and summary.warnings:
+                        more = f" (and {len(summary.warnings) - 1} more)" if len(summary.warnings) > 1 else ""
+                        raise IngestError(None, f"--strict: {summary.warnings[0]}{more}; nothing was published")
+                    run(con, "CHECKPOINT")
+                finally:
+                    con.close()
+    except IngestError:
+        raise
+    except (OSError, duckdb.Error) as exc:
+        raise IngestError(str(db_path), store_problem(exc)) from None
+    except MemoryError:
+        raise IngestError(str(db_path), "not enough memory for this load; nothing was published") from None
     return summary
+
+
+def input_size(path: Path) -> int:
+    """Bytes of an input on disk (a folder: its files, links not followed)."""
+    try:
+        if path.is_dir():
+            return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def os_problem(exc: BaseException) -> str | None:
+    """A full disk, a read-only folder or a refused permission, said in the user's terms (any error type:
+    Python's OSError or DuckDB's own I/O errors)."""
+    code = getattr(exc, "errno", None)
+    text = str(exc)
+    if code == errno.ENOSPC or "No space left on device" in text:
+        return "no space left on the device (the disk is full); nothing was published"
+    if code == errno.EROFS or "Read-only file system" in text:
+        return "the folder is on a read-only file system: the store cannot be written; nothing was published"
+    if code in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return f"permission denied{where}: the store's folder must be writable; nothing was published"
+    if code == errno.EDQUOT or "Disk quota exceeded" in text:
+        return "disk quota exceeded; nothing was published"
+    return None
+
+
+def store_problem(exc: BaseException) -> str:
+    problem = os_problem(exc)
+    if problem:
+        return problem
+    first = " ".join(str(exc).strip().splitlines()[:1]) or type(exc).__name__
+    return f"cannot write the store ({first}); nothing was published"
+
+
+def read_guarded(reader: Reader, path: Path, stage: Stage) -> None:
+    """Run a reader. Whatever goes wrong becomes one line naming the input: an IngestError as the reader said it,
+    a disk or permission problem in the user's terms, and anything else as a reader defect."""
+    try:
+        reader.read(path, stage)
+    except IngestError:
+        raise
+    except RecursionError:
+        raise stage.budget.depth_problem(str(path)) from None
+    except MemoryError:
+        raise IngestError(str(path), "not enough memory to read this input (see [limits] parsed_file_mb)") from None
+    except (OSError, duckdb.Error) as exc:
+        problem = os_problem(exc)
+        if problem:
+            raise IngestError(str(path), problem) from None
+        if isinstance(exc, OSError):
+            raise IngestError(str(getattr(exc, "filename", None) or path),
+                              f"cannot read: {exc.strerror or exc}") from None
+        raise _defect(reader, path, exc) from None
+    except Exception as exc:
+        raise _defect(reader, path, exc) from None
+
+
+def _defect(reader: Reader, path: Path, exc: BaseException) -> IngestError:
+    detail = " ".join(str(exc).split())
+    detail = detail if len(detail) <= 200 else detail[:197] + "..."
+    return IngestError(str(path), f"the {reader.name} reader failed on this input ({type(exc).__name__}: {detail}); "
+                                  f"this is a defect in Pulso, please report it with the file")
 
 
 def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], run_id: str,
@@ -80,24 +178,28 @@ def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], ru
     create_schema(con, settings)
     set_info(con, pseudonymized=str(key is not None).lower())
     create_typed_tables(con)
+    create_reject_log(con)
+    first, last = settings.limits.window(started)
+    run(con, "SET VARIABLE pulso_tz = ?", [settings.timezone])
+    run(con, "SET VARIABLE pulso_first = ?::TIMESTAMP", [first])
+    run(con, "SET VARIABLE pulso_last = ?::TIMESTAMP", [last])
+    budget = Budget(settings.limits)
     if key is not None:
         register_pseudonyms(con, key)
     stages: list[Stage] = []
     for path, reader in readers:
-        stage = Stage(con, reader.name, settings)
-        reader.read(path, stage)
+        stage = Stage(con, reader.name, settings, budget)
+        read_guarded(reader, path, stage)
+        if key is not None:  # no real name or e-mail in a pseudonymised store, rejected rows included
+            stage.rejects = [replace(r, reason=pseudonymous_text(r.reason, key),
+                                     raw="" if r.table == "people" else pseudonymous_text(r.raw, key))
+                             for r in stage.rejects]
+        log_reader_rejects(con, stage.rejects)
         stages.append(stage)
-    for stage in stages:
-        for reject in stage.rejects:
-            reason, raw = reject.reason, reject.raw
-            if key is not None:  # no real name or e-mail in a pseudonymised store, rejected rows included
-                reason = pseudonymous_text(reason, key)
-                raw = "" if reject.table == "people" else pseudonymous_text(raw, key)
-            run(con, "INSERT INTO rejected_rows VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        [run_id, reject.file, reject.line, reject.table, reason, raw])
-    outcomes = merge_all(con, run_id, pseudonymize=key is not None)
+    outcomes = merge_all(con, run_id, settings.limits, pseudonymize=key is not None)
     summary = _summarise(run_id, readers, stages, outcomes)
-    _record(con, summary, readers, started)
+    summary.warnings = _warnings(con, summary, settings)
+    _record(con, summary, readers, started.replace(tzinfo=None))
     _record_facts(con, stages)
     build_derived(con, settings)
     set_info(con, published_at=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -119,14 +221,13 @@ def _check_pseudonymized(con: duckdb.DuckDBPyConnection, wanted: bool) -> None:
 
 def _summarise(run_id: str, readers, stages: list[Stage], outcomes: dict[str, TableOutcome]) -> IngestSummary:
     summary = IngestSummary(run_id, sorted({r.name for _, r in readers}))
-    reader_rejects: dict[tuple[str, str], int] = {}
-    for stage in stages:
-        for reject in stage.rejects:
-            reader_rejects[(reject.file, reject.table)] = reader_rejects.get((reject.file, reject.table), 0) + 1
     read: dict[tuple[str, str], int] = {}
+    skipped: dict[tuple[str, str], int] = {}
     for stage in stages:
         for key, n in stage.rows_read.items():
             read[key] = read.get(key, 0) + n
+        for key, n in stage.duplicates.items():
+            skipped[key] = skipped.get(key, 0) + n
     for table in READER_TABLES:
         outcome = outcomes[table.name]
         files = {f for (f, t) in read if t == table.name}
@@ -135,8 +236,8 @@ def _summarise(run_id: str, readers, stages: list[Stage], outcomes: dict[str, Ta
             row = (
                 read[(file, table.name)],
                 outcome.loaded[file],
-                outcome.rejected[file] + reader_rejects.get((file, table.name), 0),
-                outcome.duplicate[file],
+                outcome.rejected[file],
+                outcome.duplicate[file] + skipped.get((file, table.name), 0),
             )
             if row[0] != row[1] + row[2] + row[3]:
                 raise IngestError(file, f"internal check failed for {table.name}: read {row[0]} != "
@@ -146,6 +247,23 @@ def _summarise(run_id: str, readers, stages: list[Stage], outcomes: dict[str, Ta
         if files:
             summary.per_table[table.name] = tuple(totals)
     return summary
+
+
+def _warnings(con: duckdb.DuckDBPyConnection, summary: IngestSummary, settings: Settings) -> list[str]:
+    share = settings.limits.reject_warning_share
+    out = []
+    for (file, table), (read, _, rejected, _) in summary.per_file.items():
+        if read and rejected and rejected / read > share:
+            reason = one(con, "SELECT reason FROM _reject_log WHERE file = ? AND table_name = ? ORDER BY seq LIMIT 1",
+                         [file, table])
+            out.append(f"{file}: {rejected:,} of {read:,} {table} rows rejected ({100 * rejected / read:.0f} %, more "
+                       f"than the {100 * share:g} % allowed by [limits] reject_warning_share); first reason: "
+                       f"{reason[0] if reason else '?'}")
+    read = sum(r for r, _, _, _ in summary.per_table.values())
+    rejected = sum(j for _, _, j, _ in summary.per_table.values())
+    if read and rejected == read and not out:
+        out.append(f"every row read was rejected ({read:,}): nothing was loaded")
+    return out
 
 
 def _record(con: duckdb.DuckDBPyConnection, summary: IngestSummary, readers, started: datetime) -> None:
@@ -163,21 +281,28 @@ FACT_TIME_COLUMNS = {
     "memberships": ("memberships", "joined_at"), "messages": ("messages", "created_at"),
     "reactions": ("reactions", "created_at"), "visits": ("visits", "started_at"),
     "activity_counts": ("activity_counts", "period_end"), "interactions": ("interactions", "occurred_at"),
-    "campaign_events": ("campaign_events", "event_date"),
+    "campaign_events": ("campaign_events", "event_date"), "join_dates": ("people", "joined_at"),
 }
 
 
 def _record_facts(con: duckdb.DuckDBPyConnection, stages: list[Stage]) -> None:
-    """Refresh source_facts: what each source has supplied and the span it covers."""
+    """Refresh source_facts: what each source has supplied and the span it covers. A source whose people rows of
+    this run carry an account creation time supplies ``join_dates`` (what new accounts are counted from)."""
     declared = {(s.source, fact) for s in stages for fact in s.facts}
+    declared |= {(source, "join_dates") for (source,) in
+                 con.execute("SELECT DISTINCT source FROM typed_people WHERE joined_at IS NOT NULL").fetchall()}
     for source, fact in sorted(declared):
         run(con, "INSERT INTO source_facts (source, fact) VALUES (?, ?) ON CONFLICT DO NOTHING", [source, fact])
     for source, fact in con.execute("SELECT source, fact FROM source_facts").fetchall():
         if fact not in FACT_TIME_COLUMNS:
             continue
         table, column = FACT_TIME_COLUMNS[fact]
-        first, last, rows = one(con,
-            f"SELECT min({column}), max({column}), count(*) FROM {table} WHERE source = ?", [source]
-        )
+        counted = f"count({column})" if fact == "join_dates" else "count(*)"
+        if TABLES_BY_NAME[table].column(column).type == "DATE":  # a day: its local midnight, as a date alone is
+            bound = "timezone(getvariable('pulso_tz'), CAST({}({}) AS TIMESTAMP)) AT TIME ZONE 'UTC'"
+            low, high = bound.format("min", column), bound.format("max", column)
+        else:
+            low, high = f"min({column})", f"max({column})"
+        first, last, rows = one(con, f"SELECT {low}, {high}, {counted} FROM {table} WHERE source = ?", [source])
         run(con, "UPDATE source_facts SET first_at = ?, last_at = ?, rows = ? WHERE source = ? AND fact = ?",
                     [first, last, rows, source, fact])

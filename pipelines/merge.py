@@ -2,10 +2,18 @@
 
 Rules (documented in docs/pulso-export-format.md, "Load semantics"):
 - A value that cannot be read as its column's type (a date, a number, a
-  boolean) stops the load: one line naming the file, the row and the problem.
+  boolean), or over ``[limits] field_kb``, stops the load: one line naming the
+  file, the row and the problem.
 - A row missing a required value, breaking a rule (unknown state, negative
-  duration...) or referring to a person or message the store does not know is
-  rejected and kept in ``rejected_rows`` with its reason.
+  duration, a time outside the plausible window or with a UTC offset beyond
+  the bound...) or referring to a person or message the store does not know is
+  rejected and kept in ``rejected_rows`` with its reason: every refused row is
+  one ``rejected_rows`` row (``item`` tells apart several from one record);
+  rows leave the staging tables by their rowid, so rows sharing a line never
+  take each other along.
+- For people the org directory lists, the directory's e-mail, name, region,
+  office, role and manager win; another source's differing value is recorded
+  in ``directory_conflicts`` and dropped.
 - A row that repeats a row of this run, or carries no value the store does not
   already hold, is a duplicate and is skipped.
 - Every other row is loaded: new keys are inserted, known keys are updated
@@ -21,7 +29,9 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines.errors import IngestError
+from pipelines.limits import Budget
 from pulso.core.schema import PEOPLE, READER_TABLES, Table
+from pulso.core.settings import Limits
 from pulso.core.sql import one, run
 
 PERSON_COLUMNS = {
@@ -53,19 +63,83 @@ class TableOutcome:
     duplicate: Counter = field(default_factory=Counter)
 
 
-def stop_at_unreadable_value(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Stop the load at the first value that could not be read as its column's type."""
-    first_bad = one(con, f"SELECT _file, _line, _bad, _bad_value FROM typed_{table.name} "
-                         f"WHERE _bad IS NOT NULL ORDER BY _file, _line LIMIT 1")
+def create_reject_log(con: duckdb.DuckDBPyConnection) -> None:
+    """Every refused row of the run, the reader's and the engine's, in the order they were refused. Written to
+    ``rejected_rows`` at the end with ``item`` numbering the rows refused from one record (1, 2, ...), so several
+    refused rows of one line (three counts of a usage-report line, the reactions of a Slack message) keep one
+    reason each: nothing is collapsed."""
+    run(con, "CREATE OR REPLACE TEMP TABLE _reject_log (file VARCHAR, line BIGINT, table_name VARCHAR, "
+             "reason VARCHAR, raw VARCHAR, seq BIGINT)")
+
+
+def log_reader_rejects(con: duckdb.DuckDBPyConnection, rejects: list) -> None:
+    if not rejects:
+        return
+    import polars as pl
+
+    frame = pl.DataFrame({"file": [r.file for r in rejects], "line": [int(r.line) for r in rejects],
+                          "table_name": [r.table for r in rejects], "reason": [r.reason for r in rejects],
+                          "raw": [r.raw for r in rejects]},
+                         schema={"file": pl.String, "line": pl.Int64, "table_name": pl.String, "reason": pl.String,
+                                 "raw": pl.String})
+    con.register("_reader_rejects", frame.to_arrow())
+    try:
+        run(con, "INSERT INTO _reject_log SELECT file, line, table_name, reason, raw, "
+                 "(SELECT coalesce(max(seq), 0) FROM _reject_log) + row_number() OVER () FROM _reader_rejects")
+    finally:
+        con.unregister("_reader_rejects")
+
+
+def write_rejected_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    run(con, """
+        INSERT INTO rejected_rows (run_id, file, line, item, table_name, reason, raw)
+        SELECT ?, file, line, row_number() OVER (PARTITION BY file, table_name, line ORDER BY seq), table_name,
+               reason, raw
+        FROM _reject_log""", [run_id])
+
+
+def rejected_counts(con: duckdb.DuckDBPyConnection, table: Table) -> Counter:
+    """Rows of ``table`` refused in this run (by the reader or the engine), per file."""
+    found = con.execute("SELECT file, count(*) FROM _reject_log WHERE table_name = ? GROUP BY file",
+                        [table.name]).fetchall()
+    return Counter({f: int(n) for f, n in found})
+
+
+def stop_at_unreadable_value(con: duckdb.DuckDBPyConnection, table: Table, limits: Limits) -> None:
+    """Stop the load at the first value that could not be read as its column's type, or that is over the size
+    limit for one value."""
+    first_bad = one(con, f"SELECT _file, _line, _bad, _bad_value, _big, _big_size FROM typed_{table.name} "
+                         f"WHERE _bad IS NOT NULL OR _big IS NOT NULL ORDER BY _file, _line LIMIT 1")
     if first_bad:
-        file, line, column, value = first_bad
+        file, line, column, value, big, size = first_bad
+        if big is not None:
+            Budget(limits).check_value(file, line, big, size)
         kind = table.column(column).type.lower()
-        raise IngestError(file, f"column {column}: {value!r} is not a valid {kind}", line)
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        raise IngestError(file, f"column {column}: {shown!r} is not a valid {kind}", line)
 
 
-def reject_invalid(con: duckdb.DuckDBPyConnection, table: Table, run_id: str) -> None:
-    """Move rows with a missing required value or a broken rule to rejected_rows."""
+def window_reasons(table: Table) -> list[str]:
+    """A time or date outside the plausible window (session variables pulso_first / pulso_last)."""
+    reasons = []
+    for c in table.columns:
+        if c.type not in ("TIMESTAMP", "DATE"):
+            continue
+        low, high = "getvariable('pulso_first')", "getvariable('pulso_last')"
+        if c.type == "DATE":
+            low, high = f"CAST({low} AS DATE)", f"CAST({high} AS DATE)"
+        reasons.append(
+            f"WHEN {c.name} < {low} OR {c.name} > {high} THEN '{c.name} ' || CAST({c.name} AS VARCHAR) || "
+            f"' is outside the plausible window ' || strftime(getvariable('pulso_first'), '%Y-%m-%d') || ' .. ' || "
+            f"strftime(getvariable('pulso_last'), '%Y-%m-%d') || ' ([limits] first_year, days_ahead)'")
+    return reasons
+
+
+def reject_invalid(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Move rows with a missing required value, an impossible time or a broken rule to rejected_rows."""
     reasons = [f"WHEN {c.name} IS NULL THEN 'missing required value: {c.name}'" for c in table.columns if c.required]
+    reasons.append("WHEN _reject IS NOT NULL THEN _reject")
+    reasons += window_reasons(table)
     for (tname, cname), allowed in ALLOWED_VALUES.items():
         if tname == table.name:
             reasons.append(f"WHEN {cname} IS NOT NULL AND {cname} NOT IN {allowed} "
@@ -75,36 +149,23 @@ def reject_invalid(con: duckdb.DuckDBPyConnection, table: Table, run_id: str) ->
             reasons.append(f"WHEN {cname} < 0 THEN '{cname} must not be negative'")
     if table.name == "people":
         reasons.append("WHEN profile_completeness NOT BETWEEN 0 AND 1 THEN 'profile_completeness must be between 0 and 1'")
-    if not reasons:
-        return
-    _move_to_rejects(con, table, run_id, f"CASE {' '.join(reasons)} END")
+    _move_to_rejects(con, table, f"CASE {' '.join(reasons)} END")
 
 
-def _move_to_rejects(con: duckdb.DuckDBPyConnection, table: Table, run_id: str, reason_sql: str) -> None:
-    """Rows for which ``reason_sql`` is not null go to rejected_rows and leave the run."""
+def _move_to_rejects(con: duckdb.DuckDBPyConnection, table: Table, reason_sql: str) -> None:
+    """Rows for which ``reason_sql`` is not null go to the run's reject log and leave the run. Rows are told
+    apart by their rowid in the staging table: several rows of one (file, line) are moved one by one."""
     typed = f"typed_{table.name}"
     kept = [c.name for c in table.columns if c.name != "source" and not c.text]  # never what people wrote
     row_text = "struct_pack(" + ", ".join(f"{c} := {c}" for c in kept) + ")"
-    run(con, f"CREATE OR REPLACE TEMP TABLE _rejecting AS SELECT _file, _line, {reason_sql} AS _reason, "
+    run(con, f"CREATE OR REPLACE TEMP TABLE _rejecting AS SELECT rowid AS _rid, _file, _line, {reason_sql} AS _reason, "
              f"left(CAST({row_text} AS VARCHAR), 2000) AS _raw FROM {typed} WHERE _reason IS NOT NULL")
     if one(con, "SELECT count(*) FROM _rejecting")[0] == 0:
         return
-    run(con, "INSERT INTO rejected_rows SELECT ?, _file, _line, ?, _reason, _raw FROM _rejecting ON CONFLICT DO NOTHING",
-        [run_id, table.name])
-    run(con, f"CREATE TEMP TABLE IF NOT EXISTS _rejected_{table.name} (_file VARCHAR, n BIGINT)")
-    run(con, f"INSERT INTO _rejected_{table.name} SELECT _file, count(*) FROM _rejecting GROUP BY _file")
-    run(con, f"DELETE FROM {typed} t USING _rejecting r WHERE t._file = r._file AND t._line = r._line")
-
-
-def rejected_counts(con: duckdb.DuckDBPyConnection, table: Table) -> Counter:
-    exists = one(con,
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND temporary", [f"_rejected_{table.name}"]
-    )[0]
-    if not exists:
-        return Counter()
-    rows = con.execute(f"SELECT _file, sum(n) FROM _rejected_{table.name} GROUP BY _file").fetchall()
-    run(con, f"DROP TABLE _rejected_{table.name}")
-    return Counter({f: int(n) for f, n in rows})
+    run(con, "INSERT INTO _reject_log SELECT _file, _line, ?, _reason, _raw, "
+             "(SELECT coalesce(max(seq), 0) FROM _reject_log) + row_number() OVER (ORDER BY _file, _line, _rid) "
+             "FROM _rejecting", [table.name])
+    run(con, f"DELETE FROM {typed} WHERE rowid IN (SELECT _rid FROM _rejecting)")
 
 
 def resolve_people(con: duckdb.DuckDBPyConnection) -> None:
@@ -154,17 +215,16 @@ def map_person_columns(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     if table.name == "messages":
         run(con, """
             UPDATE typed_messages t SET mentions = m.mapped FROM (
-                SELECT _file, _line, list(coalesce(a.person_id, u.mention) ORDER BY u.pos) AS mapped
-                FROM (SELECT _file, _line, unnest(mentions) AS mention,
-                             generate_subscripts(mentions, 1) AS pos
+                SELECT _rid, list(coalesce(a.person_id, u.mention) ORDER BY u.pos) AS mapped
+                FROM (SELECT rowid AS _rid, unnest(mentions) AS mention, generate_subscripts(mentions, 1) AS pos
                       FROM typed_messages WHERE len(mentions) > 0) u
                 LEFT JOIN person_aliases a ON a.alias = u.mention
-                GROUP BY _file, _line
-            ) m WHERE t._file = m._file AND t._line = m._line
+                GROUP BY _rid
+            ) m WHERE t.rowid = m._rid
         """)
 
 
-def reject_unknown_references(con: duckdb.DuckDBPyConnection, table: Table, run_id: str) -> None:
+def reject_unknown_references(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     reasons = []
     for column in CHECKED_PERSON_COLUMNS.get(table.name, ()):
         reasons.append(
@@ -178,7 +238,7 @@ def reject_unknown_references(con: duckdb.DuckDBPyConnection, table: Table, run_
         reasons.append("WHEN group_id NOT IN (SELECT group_id FROM groups) "
                        "THEN 'unknown group in group_id: ' || group_id")
     if reasons:
-        _move_to_rejects(con, table, run_id, f"CASE {' '.join(reasons)} END")
+        _move_to_rejects(con, table, f"CASE {' '.join(reasons)} END")
 
 
 def merge_into_store(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[Counter, Counter]:
@@ -269,20 +329,56 @@ def pseudonymize_staged(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         run(con, f"UPDATE {typed} SET mentions = list_transform(mentions, lambda x: pulso_text(x)) WHERE len(mentions) > 0")
 
 
-def merge_all(con: duckdb.DuckDBPyConnection, run_id: str, pseudonymize: bool = False) -> dict[str, TableOutcome]:
+PROTECTED = ("email", "display_name", "region", "office", "role", "manager_id")
+
+
+def protect_directory(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """The org directory wins: for a person the directory lists (in the store, or in this run), a platform's or
+    Pulso-format row never replaces the directory's e-mail, name, region, office, role or manager. Each value
+    that differs is recorded in directory_conflicts and dropped from the row (a value the directory lacks is
+    taken)."""
+    run(con, f"""
+        CREATE OR REPLACE TEMP TABLE _directory AS
+        WITH listed AS (
+            SELECT person_id, {', '.join(f"arg_max({c}, _line) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in PROTECTED)}
+            FROM typed_people WHERE source = 'directory' GROUP BY person_id)
+        SELECT person_id, {', '.join(f"coalesce(l.{c}, p.{c}) AS {c}" for c in PROTECTED)}
+        FROM listed l FULL JOIN (SELECT * FROM people WHERE in_directory) p USING (person_id)
+    """)
+    if one(con, "SELECT count(*) FROM _directory")[0] == 0:
+        return
+    for column in PROTECTED:
+        run(con, f"""
+            INSERT INTO directory_conflicts
+            SELECT DISTINCT ?, t.person_id, '{column}', d.{column}, t.{column}, t.source, t._file, t._line
+            FROM typed_people t JOIN _directory d USING (person_id)
+            WHERE t.source <> 'directory' AND t.{column} IS NOT NULL AND d.{column} IS NOT NULL
+              AND t.{column} IS DISTINCT FROM d.{column}
+            ON CONFLICT DO NOTHING""", [run_id])
+        run(con, f"""
+            UPDATE typed_people t SET {column} = NULL FROM _directory d
+            WHERE t.person_id = d.person_id AND t.source <> 'directory' AND d.{column} IS NOT NULL""")
+
+
+def merge_all(con: duckdb.DuckDBPyConnection, run_id: str, limits: Limits | None = None,
+              pseudonymize: bool = False) -> dict[str, TableOutcome]:
     """Run every staged table through typing, validation, identity and merge (pseudonyms first, when asked:
-    ``register_pseudonyms`` must have been called on ``con``)."""
+    ``register_pseudonyms`` must have been called on ``con``; so the directory conflicts hold pseudonyms too)."""
+    limits = limits or Limits()
     outcomes: dict[str, TableOutcome] = {}
     for table in READER_TABLES:
-        stop_at_unreadable_value(con, table)
+        stop_at_unreadable_value(con, table, limits)
         if pseudonymize:
             pseudonymize_staged(con, table)
-        reject_invalid(con, table, run_id)
+        reject_invalid(con, table)
         if table is PEOPLE:
             resolve_people(con)
         map_person_columns(con, table)
-        reject_unknown_references(con, table, run_id)
+        reject_unknown_references(con, table)
+        if table is PEOPLE:
+            protect_directory(con, run_id)
         outcome = TableOutcome(rejected=rejected_counts(con, table))
         outcome.loaded, outcome.duplicate = merge_into_store(con, table)
         outcomes[table.name] = outcome
+    write_rejected_rows(con, run_id)
     return outcomes

@@ -4,7 +4,10 @@ A load never touches the live file. It copies the live store (or starts an
 empty one) to a temporary file beside it, works there, checkpoints and closes
 it, then ``os.replace``s it over the live file: a reader sees the old store or
 the new one, never half a load, and a failed run leaves the live file
-byte-for-byte as it was.
+byte-for-byte as it was. The store path is resolved first (a link to a store:
+the lock and the replace act on the file it points to); with the lock held,
+build copies that dead runs left behind are removed, and free space for a copy
+is checked before copying.
 """
 
 from __future__ import annotations
@@ -62,12 +65,24 @@ def set_info(con: duckdb.DuckDBPyConnection, **values: str) -> None:
         )
 
 
+def resolve_store(path: Path) -> Path:
+    """The file a store path names, links resolved (a missing store: its folder resolved), so that the lock and
+    the replace act on the same file whichever name a load was given."""
+    path = Path(path)
+    if path.is_symlink() or path.exists():
+        return path.resolve()
+    return path.parent.resolve() / path.name
+
+
+def lock_path(live: Path) -> Path:
+    return live.with_name(live.name + ".lock")
+
+
 @contextlib.contextmanager
 def writer_lock(live: Path) -> Iterator[None]:
-    """One writer at a time per store (readers are never blocked)."""
-    lock_path = live.with_name(live.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as handle:
+    """One writer at a time per store (readers are never blocked). ``live`` is the resolved store path. The lock
+    file is never removed: removing it would let a waiting load lock the old file while a new one locks a new."""
+    with open(lock_path(live), "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -75,17 +90,48 @@ def writer_lock(live: Path) -> Iterator[None]:
         yield
 
 
+def build_prefix(live: Path) -> str:
+    return f".{live.name}.building-"
+
+
+def remove_stale_copies(live: Path) -> list[Path]:
+    """Remove the build copies (and their .wal and spill folders) that dead runs left beside the store. Called
+    with the writer lock held, so no living load owns one."""
+    removed = []
+    for leftover in live.parent.glob(build_prefix(live) + "*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
+def check_free_space(live: Path, inputs: int) -> None:
+    """Refuse to start when the store's folder cannot hold a copy of the store plus at least the inputs' size."""
+    size = live.stat().st_size if live.exists() else 0
+    need = size + inputs
+    free = shutil.disk_usage(live.parent).free
+    if free < need:
+        raise IngestError(str(live), f"not enough free space to build the new store: {need:,} bytes needed (a copy "
+                                     f"of the store, {size:,} bytes, and at least the inputs' {inputs:,}), "
+                                     f"{free:,} free; nothing was changed")
+
+
 @contextlib.contextmanager
 def building_copy(live: Path) -> Iterator[Path]:
-    """Yield a temporary working copy of ``live``; publish it only if the block succeeds."""
-    live = live.resolve()
-    tmp = live.with_name(f".{live.name}.building-{uuid.uuid4().hex[:8]}")
-    if live.exists():
-        shutil.copyfile(live, tmp)
+    """Yield a temporary working copy of ``live`` (resolved); publish it only if the block succeeds. Whatever
+    happens, the copy, its .wal and DuckDB's spill folder are removed."""
+    tmp = live.with_name(f"{build_prefix(live)}{uuid.uuid4().hex[:8]}")
     try:
+        if live.exists():
+            shutil.copyfile(live, tmp)
         yield tmp
         os.replace(tmp, live)
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             if leftover.exists():
                 leftover.unlink()
+        spill = tmp.with_name(tmp.name + ".tmp")
+        if spill.is_dir():
+            shutil.rmtree(spill, ignore_errors=True)

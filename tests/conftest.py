@@ -9,8 +9,10 @@ next to its expected numbers. ``sample_store`` is the bundled sample
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.ingest import ingest
@@ -20,6 +22,20 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_ROOT.parent / "shared"
 REALDATA = SHARED / "realdata"
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+
+
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """The rows of ``sql`` (bound ``params``) on store ``db``, opened read-only as the dashboard opens it."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def digest(path: Path) -> str:
+    """A file's SHA-256: a refused or killed load must leave the published store byte-identical."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_csv(path: Path, rows: list[dict]) -> Path:

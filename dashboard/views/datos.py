@@ -31,6 +31,7 @@ def render() -> None:
             lambda v: ", ".join(code_label(x, lang) for x in (v or "").split(";") if x), return_dtype=pl.String)))
         panel(ctx, "store_rejects_by_reason", empty_message=t("no_rejects", lang))
         panel(ctx, "store_rejected_rows", empty_message=t("no_rejects", lang))
+        panel(ctx, "store_directory_conflicts", empty_message=t("no_conflicts", lang))
     st.subheader(t("vocabulary", lang))
     for term in VOCABULARY:
         st.markdown(f"**{term.name[lang]}.** {prose(term.definition[lang], lang)}")

@@ -52,6 +52,17 @@ def detect_reader(path: Path) -> Reader:
     for reader in all_readers():
         if reader.detect(path):
             return reader
+    if path.is_dir() or path.name.lower().endswith(".zip"):
+        from pipelines.readers.archive import Archive
+
+        with Archive(path):  # a link out of the folder, an unsafe or repeated member: say that, not "unknown"
+            pass
+    if path.is_file() and path.name.lower().endswith((".csv", ".csv.gz", ".txt", ".tsv")):
+        from pipelines.readers.directory import directory_hint
+
+        hint = directory_hint(path)
+        if hint is not None:
+            raise hint
     known = ", ".join(r.name for r in all_readers())
     raise IngestError(str(path), f"unknown format: no reader recognises it (known formats: {known}); "
                                  f"name one with --format")

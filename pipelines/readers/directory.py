@@ -8,18 +8,22 @@ id (``id``, ``employee_id``, ``id_empleado``, ``numero_empleado``), e-mail
 ``rol``, ``puesto``), manager (``manager``, ``manager_id``, ``manager_email``,
 ``jefe``, ``jefe_directo``: an id or an e-mail). Either an id or an e-mail column is
 required, and region, office and role are required.
+
+The file is read whole within ``[limits] parsed_file_mb`` (a .csv.gz once
+decompressed); a row over ``row_kb`` or a quote never closed stops the load.
 """
 
 from __future__ import annotations
 
-import csv
+import io
 import unicodedata
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.errors import IngestError
-from pipelines.readers.files import csv_header, open_text
+from pipelines.limits import LimitedStream, csv_rows
+from pipelines.readers.files import csv_header, open_binary
 from pipelines.staging import Stage
 
 SYNONYMS = {
@@ -31,6 +35,9 @@ SYNONYMS = {
     "role": ("role", "rol", "puesto"),
     "manager": ("manager", "manager_id", "manager_email", "jefe", "jefe_directo"),
 }
+
+
+REQUIRED_NAMES = {"region": "region", "office": "office, oficina or sucursal", "role": "role, rol or puesto"}
 
 
 def _normalize(name: str) -> str:
@@ -68,17 +75,23 @@ class DirectoryReader:
         fields = map_header(header)
         for needed in ("region", "office", "role"):
             if needed not in fields:
-                raise IngestError(str(path), f"missing required column {needed!r} (org directory)", 1)
+                raise IngestError(str(path), f"missing required column {needed!r} (org directory; "
+                                             f"{REQUIRED_NAMES[needed]})", 1)
         if not {"person_id", "email"} & fields.keys():
             raise IngestError(str(path), "missing required column: an id or an e-mail column (org directory)", 1)
         rows: list[dict] = []
         file = str(path)
+        budget = stage.budget
+        if not path.name.lower().endswith(".gz"):
+            budget.check_file(file, path.stat().st_size, parsed=True)
+        line = 1
         try:
-            with open_text(path) as handle:
-                reader = csv.reader(handle)
-                next(reader)
-                for values in reader:
-                    line = reader.line_num
+            with open_binary(path) as raw:
+                stream = LimitedStream(raw, file, budget, parsed=True)
+                text = io.TextIOWrapper(io.BufferedReader(stream), encoding="utf-8-sig", newline="")
+                records = csv_rows(text, file, budget)
+                next(records)
+                for line, values in records:
                     if not any(v.strip() for v in values):
                         stage.reject(file, line, "people", "empty row", values)
                         continue
@@ -90,9 +103,10 @@ class DirectoryReader:
                     record["_line"] = line
                     rows.append(record)
         except UnicodeDecodeError as exc:
-            raise IngestError(file, f"not UTF-8 text ({exc.reason})") from exc
-        except csv.Error as exc:
-            raise IngestError(file, f"malformed CSV: {exc}") from exc
+            raise IngestError(file, f"not UTF-8 text ({exc.reason}; re-save the file as UTF-8)", line + 1) from exc
+        except (EOFError, OSError) as exc:
+            raise IngestError(file, "damaged or truncated compressed file" if file.lower().endswith(".gz")
+                              else f"cannot read: {exc}") from exc
         id_by_email = {r["email"].lower(): r.get("person_id") or r["email"].lower()
                        for r in rows if r.get("email")}
         staged = []
@@ -117,3 +131,22 @@ class DirectoryReader:
         schema["_line"] = pl.Int64
         stage.add_frame("people", file, pl.DataFrame(staged, schema=schema))
         stage.supply("people")
+
+
+def directory_hint(path: Path) -> IngestError | None:
+    """For a CSV no reader recognises: what would make it an org directory, if it looks like one (an id or e-mail
+    and some of region, office and role)."""
+    try:
+        fields = map_header(csv_header(path))
+    except IngestError as problem:
+        return problem if "separated by" in problem.problem else None
+    present = {"region", "office", "role"} & fields.keys()
+    has_key = bool({"person_id", "email"} & fields.keys())
+    if present and has_key:
+        missing = next(n for n in ("region", "office", "role") if n not in present)
+        return IngestError(str(path), f"looks like an org directory but has no {missing} column "
+                                      f"({REQUIRED_NAMES[missing]})", 1)
+    if len(present) >= 2 and not has_key:
+        return IngestError(str(path), "looks like an org directory but has no id or e-mail column (id, employee_id, "
+                                      "id_empleado, numero_empleado, email, correo, upn)", 1)
+    return None

@@ -1,7 +1,8 @@
 """Microsoft 365 usage reports for Yammer / Viva Engage (docs/formats/m365.md).
 
-One report CSV, or a folder / zip of them, as the admin center or Graph
-(``getYammer*``) gives them: UTF-8 with or without a byte-order mark, any
+One report CSV (or its JSON form, Graph beta ``$format=application/json``: a
+``value`` list of camelCase records), or a folder / zip of them, as the admin
+center or Graph (``getYammer*``) gives them: UTF-8 with or without a byte-order mark, any
 number of report periods (D7, D30, D90, D180) and refresh dates side by side.
 Per-user and per-group detail reports are loaded:
 
@@ -20,11 +21,16 @@ person × period_start × period_end × activity keeps several periods and
 refresh dates apart without double counting. Concealed (hashed) names are kept
 as their own people (no e-mail: a hash is no address). Tenant-level aggregate
 reports carry no person: their rows are rejected with a reason, never silently
-dropped.
+dropped. A negative count rejects that count row alone (each line gives three
+or six rows, told apart in rejected_rows by ``item``).
+
+Limits: each report is read whole within ``[limits] parsed_file_mb``; a row
+over ``row_kb`` or a quote never closed stops the load naming the row.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -91,6 +97,41 @@ def _header(data: bytes) -> list[str]:
     return [c.strip().strip('"') for c in first.split(",")]
 
 
+# The JSON form of the reports (Graph beta, ``$format=application/json``): camelCase keys for the CSV's columns.
+JSON_KEYS = {
+    "reportRefreshDate": REFRESH, "userPrincipalName": UPN, "displayName": "Display Name", "userState": "User State",
+    "stateChangeDate": "State Change Date", "lastActivityDate": "Last Activity Date", "postedCount": "Posted Count",
+    "readCount": "Read Count", "likedCount": "Liked Count", "reportPeriod": PERIOD, "usedWeb": "Used Web",
+    "usedWindowsPhone": "Used Windows Phone", "usedAndroidPhone": "Used Android Phone", "usedIPhone": "Used iPhone",
+    "usedIPad": "Used iPad", "usedOthers": "Used Others", "groupDisplayName": "Group Display Name",
+    "groupType": "Group Type", "assignedProducts": "Assigned Products",
+}
+JSON_MARK = b'"reportRefreshDate"'
+
+
+def json_report(value: object, display: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(header, records) of a report in its JSON form, as its CSV would give them (lists joined with '+')."""
+    records = value.get("value") if isinstance(value, dict) else None
+    if not isinstance(records, list):
+        raise IngestError(display, 'a usage report in JSON needs a "value" list of records', 1)
+    keys = [k for k in JSON_KEYS if any(isinstance(r, dict) and k in r for r in records)]
+    header = [REFRESH] + [JSON_KEYS[k] for k in keys if JSON_KEYS[k] != REFRESH]
+    order = ["reportRefreshDate"] + [k for k in keys if k != "reportRefreshDate"]
+
+    def text(v: object) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, list):
+            return "+".join(str(x) for x in v)
+        if isinstance(v, bool):
+            return "Yes" if v else "No"
+        return str(v)
+
+    rows = [(k, [text(r.get(key)) for key in order] if isinstance(r, dict) else [])
+            for k, r in enumerate(records, 1)]
+    return header, rows
+
+
 class M365Reader:
     name = "m365"
     description = "Microsoft 365 usage reports for Yammer / Viva Engage (user activity, device usage, groups)"
@@ -100,18 +141,31 @@ class M365Reader:
             if path.is_file() and path.name.lower().endswith(".csv"):
                 with open(path, "rb") as handle:
                     return report_kind(_header(handle.readline())) is not None
+            if path.is_file() and path.name.lower().endswith(".json"):
+                with open(path, "rb") as handle:
+                    return JSON_MARK in handle.read(4096)
             if path.is_dir() or is_zip(path):
                 with Archive(path) as archive:
                     csvs = [n for n in archive.names() if n.lower().endswith(".csv")]
-                    return bool(csvs) and all(report_kind(_header(archive.read_bytes(n)[:4096])) for n in csvs)
+                    jsons = [n for n in archive.names() if n.lower().endswith(".json")]
+                    return bool(csvs or jsons) and all(report_kind(_header(archive.head(n, 4096))) for n in csvs) \
+                        and all(JSON_MARK in archive.head(n, 4096) for n in jsons)
         except (OSError, IngestError):
             return False
         return False
 
     def read(self, path: Path, stage: Stage) -> None:
         kinds: set[str] = set()
-        for display, text in self._reports(path):
-            header, records = csv_records(text, display)
+        for display, text in self._reports(path, stage):
+            if display.lower().endswith(".json"):
+                try:
+                    header, records = json_report(stage.budget.load_json(display, text), display)
+                except json.JSONDecodeError as exc:
+                    raise IngestError(display, f"not valid JSON (cut off or damaged?): {exc.msg}", exc.lineno) \
+                        from None
+                records = iter(records)
+            else:
+                header, records = csv_records(text, display, stage.budget)
             kind = report_kind(header)
             if kind is None:
                 raise IngestError(display, f"not a Microsoft 365 Yammer usage report (the first column must be "
@@ -128,18 +182,20 @@ class M365Reader:
         if "groups" in kinds:
             stage.supply("groups")
 
-    def _reports(self, path: Path):
-        """(display name, text) of every report CSV at path."""
+    def _reports(self, path: Path, stage: Stage):
+        """(display name, text) of every report CSV at path, each within the limits."""
         if path.is_file() and not is_zip(path):
+            stage.budget.check_file(str(path), path.stat().st_size, parsed=True)
             data = path.read_bytes()
+            stage.budget.take(str(path), len(data))
             try:
                 yield str(path), data.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 raise IngestError(str(path), f"not UTF-8 text (byte 0x{data[exc.start]:02x}; re-save as UTF-8)",
                                   data[: exc.start].count(b"\n") + 1) from exc
             return
-        with Archive(path) as archive:
-            names = [n for n in archive.names() if n.lower().endswith(".csv")]
+        with Archive(path, stage.budget) as archive:
+            names = [n for n in archive.names() if n.lower().endswith((".csv", ".json"))]
             if not names:
                 raise IngestError(str(path), "no report CSV files here")
             for name in names:

@@ -17,7 +17,8 @@ Mapping (ids namespaced ``se:``):
 - Comments.xml -> replies ``se:comment:<Id>`` to the post they comment on,
   in that post's thread.
 - Votes.xml: VoteTypeId 2 (up-vote) -> a reaction 'like', weight 1, with the
-  voter when the dump names one (UserId), else person_id null. Other vote types
+  voter when the dump names one (UserId), else person_id null; its
+  CreationDate is a day (the dump truncates it), kept as that local day. Other vote types
   (accept, down-vote, favourite, close, deletion...) are rejected with reason
   "vote type N, not a like".
 - An author or voter without a Users.xml row gets a minimal people row so the
@@ -25,11 +26,14 @@ Mapping (ids namespaced ``se:``):
   accounts: OwnerDisplayName / UserDisplayName only) ``se:name:<display name>``,
   or ``se:unknown`` when there is no name either.
 The dump has no groups, memberships, visits or reads.
+
+Limits: each file is streamed within ``[limits] file_mb`` (a zip member's
+declared size is checked first); an element nested deeper than ``depth`` or a
+row over ``row_kb`` stops the load naming the row.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
 import re
 import zipfile
@@ -60,9 +64,25 @@ REACTION_SCHEMA = {"reaction_id": S, "message_id": S, "person_id": S, "kind": S,
                    "weight": pl.Int64, "_line": pl.Int64}
 
 
+OFFSET_AT_END = re.compile(r"(?:Z|[+-]\d\d(?::?\d\d)?)$")
+
+
 def utc(value: str | None) -> str | None:
-    """SE times are UTC without an offset ('2018-02-06T20:19:50.957')."""
-    return f"{value}+00:00" if value else None
+    """SE times are UTC without an offset ('2018-02-06T20:19:50.957'); one that carries an offset keeps it."""
+    if not value:
+        return None
+    value = value.strip()
+    if OFFSET_AT_END.search(value[10:]):
+        return value
+    return f"{value}+00:00" if ("T" in value or " " in value) else f"{value}T00:00:00+00:00"
+
+
+def day_of(value: str | None) -> str | None:
+    """A vote's CreationDate: the dump gives only its day ('2024-03-04T00:00:00.000'), kept as a date alone so it
+    stays on that day in the organisation's time zone."""
+    if not value:
+        return None
+    return value[:10] if value[10:].strip("T0:.") == "" else utc(value)
 
 
 def plain_text(body: str | None) -> str | None:
@@ -101,7 +121,7 @@ class StackExchangeReader:
         return False
 
     def read(self, path: Path, stage: Stage) -> None:
-        with Archive(path) as archive:
+        with Archive(path, stage.budget) as archive:
             members = {n: archive.find(n) for n in ("Users.xml", "Posts.xml", "Comments.xml", "Votes.xml")}
             if members["Posts.xml"] is None:
                 raise IngestError(str(path), "no Posts.xml inside: not a Stack Exchange dump")
@@ -123,24 +143,31 @@ class StackExchangeReader:
         if members["Votes.xml"]:
             stage.supply("reactions")
 
-    def _rows(self, archive: Archive, member: str):
-        """(row number, attributes) of every <row> of one file, streamed."""
+    def _rows(self, archive: Archive, member: str, stage: Stage):
+        """(row number, attributes) of every <row> of one file, streamed, within the depth and row limits."""
         display = archive.display(member)
+        budget = stage.budget
+        limit = budget.limits.depth
         n = 0
+        depth = 0
+        handle = archive.open(member)
         try:
-            with contextlib.ExitStack() as stack:
-                if archive.path.is_dir():
-                    handle = stack.enter_context(open(archive.path / member, "rb"))
-                else:
-                    handle = stack.enter_context(stack.enter_context(zipfile.ZipFile(archive.path)).open(member))
-                root = None
-                for event, elem in ET.iterparse(handle, events=("start", "end")):
+            root = None
+            for event, elem in ET.iterparse(handle, events=("start", "end")):
+                if event == "start":
+                    depth += 1
+                    if depth > limit:
+                        raise budget.depth_problem(display, n + 1)
                     if root is None:
                         root = elem
-                    elif event == "end" and elem.tag == "row":
-                        n += 1
-                        yield n, dict(elem.attrib)
-                        root.clear()  # drop parsed rows: memory stays flat on multi-GB dumps
+                    continue
+                depth -= 1
+                if elem is not root and elem.tag == "row":
+                    n += 1
+                    attributes = dict(elem.attrib)
+                    budget.check_row(display, n, sum(len(k) + len(v) + 4 for k, v in attributes.items()))
+                    yield n, attributes
+                    root.clear()  # drop parsed rows: memory stays flat on multi-GB dumps
         except ET.ParseError as exc:
             line = exc.position[0] if exc.position else None
             if n == 0 and exc.position == (1, 0):
@@ -148,6 +175,8 @@ class StackExchangeReader:
             raise IngestError(display, f"XML cut off or malformed after row {n}: {exc}", line) from exc
         except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise IngestError(display, f"cannot read (damaged or truncated?): {exc}") from exc
+        finally:
+            handle.close()
 
     def _batched(self, stage: Stage, table: str, display: str, rows: list, schema: dict, force: bool = False):
         if rows and (force or len(rows) >= BATCH):
@@ -156,7 +185,7 @@ class StackExchangeReader:
 
     def _users(self, archive: Archive, member: str, stage: Stage, known: set) -> None:
         display, rows = archive.display(member), []
-        for n, row in self._rows(archive, member):
+        for n, row in self._rows(archive, member, stage):
             if not row.get("Id"):
                 stage.reject(display, n, "people", "user without an Id", row)
                 continue
@@ -170,7 +199,7 @@ class StackExchangeReader:
     def _posts(self, archive: Archive, member: str, stage: Stage, unknown: dict) -> dict[str, str]:
         """Stage questions and answers; return post id -> thread (question) id."""
         display, rows, threads = archive.display(member), [], {}
-        for n, row in self._rows(archive, member):
+        for n, row in self._rows(archive, member, stage):
             kind, pid = row.get("PostTypeId"), row.get("Id")
             if kind not in ("1", "2") or not pid:
                 name = POST_NAMES.get(int(kind) if (kind or "").isdigit() else -1, "unknown")
@@ -191,7 +220,7 @@ class StackExchangeReader:
 
     def _comments(self, archive: Archive, member: str, stage: Stage, unknown: dict, threads: dict) -> None:
         display, rows = archive.display(member), []
-        for n, row in self._rows(archive, member):
+        for n, row in self._rows(archive, member, stage):
             post = row.get("PostId")
             if post not in threads:
                 stage.reject(display, n, "messages", f"comment on post {post}, which is not a question or answer "
@@ -207,7 +236,7 @@ class StackExchangeReader:
 
     def _votes(self, archive: Archive, member: str, stage: Stage, unknown: dict) -> None:
         display, rows = archive.display(member), []
-        for n, row in self._rows(archive, member):
+        for n, row in self._rows(archive, member, stage):
             kind = row.get("VoteTypeId")
             if kind != "2":
                 name = VOTE_NAMES.get(int(kind) if (kind or "").isdigit() else -1, "other")
@@ -215,6 +244,6 @@ class StackExchangeReader:
                 continue
             rows.append({"reaction_id": f"se:vote:{row.get('Id')}", "message_id": f"se:post:{row.get('PostId')}",
                          "person_id": author(row, "UserId", "", unknown) if row.get("UserId") else None, "kind": "like",
-                         "created_at": utc(row.get("CreationDate")), "weight": 1, "_line": n})
+                         "created_at": day_of(row.get("CreationDate")), "weight": 1, "_line": n})
             self._batched(stage, "reactions", display, rows, REACTION_SCHEMA)
         self._batched(stage, "reactions", display, rows, REACTION_SCHEMA, force=True)

@@ -387,10 +387,12 @@ class _Load:
                 order += 1
                 outcome = self.classify(page, line, msg, enclosing, order)
                 if outcome is None:
+                    self.refuse_reactions(page.display, line, msg, "reaction on a record that was refused")
                     continue
                 if isinstance(outcome, Copy):
                     copies.setdefault((outcome.channel, outcome.graph_id), []).append(outcome)
                 else:
+                    self.refuse_reactions(page.display, line, msg, "reaction on a system event, not on a message")
                     events.append(outcome)
         self.membership_events(events)
         self.fold_and_stage(copies)
@@ -452,10 +454,17 @@ class _Load:
             fields={"created_at": msg.get("createdDateTime"), "edited_at": msg.get("lastEditedDateTime"),
                     "deleted_at": msg.get("deletedDateTime"), "title": (msg.get("subject") or "").strip() or None,
                     "body": body_text(msg)},
-            mentions=mentions, reactions=[r for r in msg.get("reactions") or []],
+            mentions=mentions, reactions=reaction_list(msg.get("reactions")),
             reply_to=str(msg.get("replyToId") or enclosing or page.parent or "") or None,
             modified=parse_time(msg.get("lastModifiedDateTime")) or parse_time(msg.get("createdDateTime")),
         )
+
+    def refuse_reactions(self, display: str, line: int, msg: object, reason: str, copy: Copy | None = None) -> None:
+        """The reactions a record carries when it is not loaded as a message: each one rejected with ``reason``."""
+        reactions = copy.reactions if copy is not None else reaction_list(msg.get("reactions")) \
+            if isinstance(msg, dict) else []
+        for reaction in reactions:
+            self.reject(display, line, "reactions", reason, reaction)
 
     def membership_events(self, events: list) -> None:
         """Stage one membership row per event member, folded per (channel, person) in time order."""
@@ -505,6 +514,7 @@ class _Load:
                           else "message without a sender (no from.user or from.application)")
                 for c in sorted(group, key=lambda c: c.order):
                     self.reject(c.display, c.line, "messages", reason, c.raw)
+                    self.refuse_reactions(c.display, c.line, None, "reaction on a message that was refused", c)
                 continue
             folded[key] = values
         stored = self.stored_threads({message_id(ch, v["reply_to"]) for (ch, _), v in folded.items()
@@ -527,6 +537,7 @@ class _Load:
                         self.reject(c.display, c.line, "messages",
                                     f"reply to a missing message (replyToId {values['reply_to']} is not in the files "
                                     f"read, or was rejected, and not in the store)", c.raw)
+                        self.refuse_reactions(c.display, c.line, None, "reaction on a message that was refused", c)
                     continue
             first = min(group, key=lambda c: c.order)
             newest = group[-1]
@@ -542,6 +553,8 @@ class _Load:
                    "mentions": list(dict.fromkeys(pid for pid, _, _ in values["mentions"]))}
             for c in group:
                 self.add("messages", c.display, dict(row, _line=c.line))
+                if c is not newest:  # an older copy's reactions: read, superseded by the newest copy's
+                    self.stage.skip_duplicates(c.display, "reactions", len(c.reactions))
             self.reactions(mid, newest)
 
     def reactions(self, mid: str, newest: Copy) -> None:
@@ -589,11 +602,37 @@ class _Load:
             self.add("people", display, {"person_id": pid, "email": None, "display_name": name, "is_bot": bot,
                                          "_line": line})
         for table in ("people", "groups", "memberships", "messages", "reactions"):
+            schema = SCHEMAS[table]
             for display, rows in self.rows[table].items():
-                self.stage.add_frame(table, display, pl.DataFrame(rows, schema=SCHEMAS[table]))
+                self.stage.add_frame(table, display, pl.DataFrame([clean_row(r, schema) for r in rows], schema=schema))
         self.stage.supply("people", "groups", "messages", "reactions")
         if self.memberships_seen or self.rows["memberships"]:
             self.stage.supply("memberships")
+
+
+def clean_value(value: object, dtype: object) -> object:
+    """A Graph value as its column's type: text columns take text (a number as written, an object or a list as
+    JSON, so that the engine names it if it cannot be read), flags take booleans, lists take lists of text."""
+    if value is None:
+        return None
+    if dtype == pl.Boolean:
+        return value if isinstance(value, bool) else None
+    if dtype == pl.Int64:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(dtype, pl.List):
+        return [v if isinstance(v, str) else dumps(v) for v in value] if isinstance(value, list) else None
+    return value if isinstance(value, str) else dumps(value)
+
+
+def clean_row(row: dict, schema: dict) -> dict:
+    return {k: clean_value(row.get(k), dtype) for k, dtype in schema.items()}
+
+
+def reaction_list(value: object) -> list:
+    """A message's reactions as a list of records (a value that is not a list is one malformed record)."""
+    if value is None or value == []:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def dumps(value: object) -> str:
@@ -618,20 +657,20 @@ class TeamsReader:
             if is_zip(path):
                 with Archive(path) as archive:
                     names = [n for n in archive.names() if is_graph_file(n)]
-                    return any(sniff(archive.read_bytes(n)[:SNIFF_BYTES]) for n in names[:SNIFF_FILES])
+                    return any(sniff(archive.head(n, SNIFF_BYTES)) for n in names[:SNIFF_FILES])
         except (OSError, IngestError):
             return False
         return False
 
     def read(self, path: Path, stage: Stage) -> None:
         pages: list[Page] = []
-        with Archive(path) as archive:
+        with Archive(path, stage.budget) as archive:
             names = [n for n in archive.names() if is_graph_file(n)]
             if not names:
                 raise IngestError(str(path), "no .json files inside: expected Microsoft Graph responses saved as "
                                              "JSON (see docs/formats/teams.md)")
             for name in names:
-                pages += self._file_pages(archive.display(name), self._json(archive, name))
+                pages += self._file_pages(archive.display(name), self._json(archive, name, stage))
         load = _Load(stage)
         by_kind: dict[str, list[Page]] = defaultdict(list)
         for page in pages:
@@ -642,13 +681,13 @@ class TeamsReader:
         load.messages(by_kind["messages"] + by_kind["replies"] + by_kind["chats"])
         load.flush()
 
-    def _json(self, archive: Archive, member: str) -> object:
+    def _json(self, archive: Archive, member: str, stage: Stage) -> object:
         display = archive.display(member)
         text = archive.read_text(member)
         if not text.strip():
             raise IngestError(display, "empty file: expected a Graph response (JSON)", 1)
         try:
-            return json.loads(text)
+            return stage.budget.load_json(display, text)
         except json.JSONDecodeError as exc:
             raise IngestError(display, f"not valid JSON (cut off or damaged?): {exc.msg} at column {exc.colno}",
                               exc.lineno) from exc

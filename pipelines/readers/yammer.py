@@ -26,6 +26,10 @@ Mapping (ids are namespaced so they never clash with other sources):
 
 The network export has no likes, reads, visits or memberships: the reader
 supplies only the facts people (when Users.csv is there), groups and messages.
+
+Limits: each file is read whole within ``[limits] parsed_file_mb``; a row over
+``row_kb``, a value over ``field_kb`` or a quote never closed (which would fold
+every later line into one value) stops the load naming the row.
 """
 
 from __future__ import annotations
@@ -146,7 +150,7 @@ class YammerReader:
         return False
 
     def read(self, path: Path, stage: Stage) -> None:
-        with Archive(path) as archive:
+        with Archive(path, stage.budget) as archive:
             members = {name: archive.find(name) for name in REQUIRED}
             if members["Messages.csv"] is None:
                 raise IngestError(str(path), "no Messages.csv inside: not a complete Yammer network export "
@@ -176,7 +180,7 @@ class YammerReader:
         """Rows of one export file as {column: value or None, '_line': n}. Rows with
         the wrong number of fields, or blank, are rejected (kept in rejected_rows)."""
         display = archive.display(member)
-        header, records = csv_records(archive.read_text(member), display)
+        header, records = csv_records(archive.read_text(member), display, stage.budget)
         missing = [c for c in REQUIRED[name] if c not in header]
         if missing:
             raise IngestError(display, f"missing required column {missing[0]!r} (Yammer {name}; "

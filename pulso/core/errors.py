@@ -16,7 +16,9 @@ class PulsoError(Exception):
 
 
 class InputError(PulsoError):
-    """Bad input (a file, a row, a value): names the file and the row when it knows them."""
+    """Bad input (a file, a row, a value, a limit) or a load that cannot finish (a full disk, a read-only folder):
+    ``FILE, row N: problem`` -- the file and the row when it knows them, the problem in the user's terms. Every
+    failure of ``pulso ingest`` is one of these (``pipelines.errors.IngestError``)."""
 
     def __init__(self, file: str | None, problem: str, line: int | None = None):
         self.file = file
@@ -25,10 +27,11 @@ class InputError(PulsoError):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
-        where = self.file or "(input)"
+        problem = " ".join(str(self.problem).split())
+        where = [self.file] if self.file else []
         if self.line is not None:
-            where += f", row {self.line}"
-        return f"{where}: {' '.join(str(self.problem).split())}"
+            where.append(f"row {self.line}")
+        return f"{', '.join(where)}: {problem}" if where else problem
 
 
 class SettingsError(PulsoError):

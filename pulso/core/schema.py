@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -252,11 +252,13 @@ INGESTION_FILE_STATS = Table(
 
 REJECTED_ROWS = Table(
     "rejected_rows",
-    "Rows a reader could not load, with where they came from and why.",
+    "Rows a reader could not load, with where they came from and why: one row per refused row, never collapsed.",
     (
         C("run_id", "VARCHAR", "The run.", True),
         C("file", "VARCHAR", "Source file (or zip member).", True),
         C("line", "BIGINT", "Line (CSV/JSONL, 1 = header for CSV) or record number.", True),
+        C("item", "INTEGER", "Tells apart the rows refused from one record (1, 2, ...): the counts of one "
+                             "usage-report line, the reactions of one Slack message.", True),
         C("table_name", "VARCHAR", "Canonical table the row was meant for.", True),
         C("reason", "VARCHAR", "Why it was refused.", True),
         C("raw", "VARCHAR", "The row as read (truncated to 2,000 characters), without what people wrote: a message's "
@@ -264,7 +266,26 @@ REJECTED_ROWS = Table(
                             "those fields, an unstructured message record is withheld whole); in a pseudonymised "
                             "store e-mail addresses are replaced by their pseudonyms and people rows are withheld."),
     ),
-    key=("run_id", "file", "line", "table_name"),
+    key=("run_id", "file", "table_name", "line", "item"),
+    loaded_by_readers=False,
+)
+
+DIRECTORY_CONFLICTS = Table(
+    "directory_conflicts",
+    "Values a platform or Pulso-format export gave for a person the org directory lists, that differ from the "
+    "directory's: the directory's e-mail, name, region, office, role and manager always win; the other value is "
+    "recorded here (and shown on the Datos page), never stored in people.",
+    (
+        C("run_id", "VARCHAR", "The run that met the conflict.", True),
+        C("person_id", "VARCHAR", "The person (canonical id).", True),
+        C("column_name", "VARCHAR", "email, display_name, region, office, role or manager_id.", True),
+        C("directory_value", "VARCHAR", "What the directory says (kept).", True),
+        C("other_value", "VARCHAR", "What the other source said (not stored in people).", True),
+        C("source", "VARCHAR", "The other source's reader.", True),
+        C("file", "VARCHAR", "Its file (or zip member).", True),
+        C("line", "BIGINT", "Its line or record number.", True),
+    ),
+    key=("run_id", "file", "line", "column_name"),
     loaded_by_readers=False,
 )
 
@@ -275,7 +296,8 @@ SOURCE_FACTS = Table(
     (
         C("source", "VARCHAR", "Reader name.", True),
         C("fact", "VARCHAR", "people, groups, memberships, messages, reactions, visits, reads, activity_counts, "
-                             "interactions, campaign_events.", True),
+                             "interactions, campaign_events, join_dates (people with their account's creation "
+                             "time).", True),
         C("first_at", "TIMESTAMP", "Earliest time covered (UTC), if known."),
         C("last_at", "TIMESTAMP", "Latest time covered (UTC), if known."),
         C("rows", "BIGINT", "Rows of that fact in the store from that source."),
@@ -451,7 +473,7 @@ READER_TABLES: tuple[Table, ...] = (
     PEOPLE, GROUPS, MEMBERSHIPS, MESSAGES, REACTIONS, VISITS, ACTIVITY_COUNTS, INTERACTIONS, CAMPAIGN_EVENTS,
 )
 BOOKKEEPING_TABLES: tuple[Table, ...] = (
-    PERSON_ALIASES, INGESTION_RUNS, INGESTION_FILE_STATS, REJECTED_ROWS, SOURCE_FACTS, STORE_INFO,
+    PERSON_ALIASES, INGESTION_RUNS, INGESTION_FILE_STATS, REJECTED_ROWS, DIRECTORY_CONFLICTS, SOURCE_FACTS, STORE_INFO,
 )
 # Derived tables in build order (a table may read the ones before it).
 DERIVED_TABLES: tuple[Table, ...] = (
@@ -460,9 +482,10 @@ DERIVED_TABLES: tuple[Table, ...] = (
 ALL_TABLES: tuple[Table, ...] = READER_TABLES + BOOKKEEPING_TABLES
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES + DERIVED_TABLES}
 
-# Facts a source can supply beyond its tables: "reads" (a source that reports reading/visiting),
-# "likes" is the reactions fact.
-KNOWN_FACTS = frozenset({t.fact for t in READER_TABLES if t.fact} | {"reads"})
+# Facts a source can supply beyond its tables: "reads" (a source that reports reading/visiting) and "join_dates"
+# (a source whose people carry the account's creation time: recorded by the engine when it loads people with
+# joined_at); "likes" is the reactions fact.
+KNOWN_FACTS = frozenset({t.fact for t in READER_TABLES if t.fact} | {"reads", "join_dates"})
 
 
 def create_table_sql(table: Table) -> str:

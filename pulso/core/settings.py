@@ -16,7 +16,8 @@ import hashlib
 import json
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -82,6 +83,72 @@ class Privacy:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What a load accepts ([limits] in the settings; each over-limit input stops the load with one line naming the
+    file, the row and the limit, except times outside the plausible window and bad UTC offsets, which reject their
+    row with the reason). Sizes are decompressed bytes."""
+
+    file_mb: int = 16384  # one file: a plain file, a .gz once decompressed, a member of a zip
+    parsed_file_mb: int = 256  # one file a reader must hold whole in memory (JSON; Yammer, M365, directory CSV)
+    load_mb: int = 65536  # every file of one load together
+    field_kb: int = 1024  # one value: a cell, a JSON string, an XML attribute
+    row_kb: int = 4096  # one row: a CSV record, a JSON record, an XML row
+    depth: int = 64  # nesting of JSON and XML
+    archive_files: int = 250_000  # files inside one zip
+    first_year: int = 1990  # times before 1 January of this year are rejected
+    days_ahead: int = 1  # times later than this many days after the load are rejected
+    utc_offset_hours: int = 14  # UTC offsets beyond +-this many hours are rejected
+    reject_warning_share: float = 0.5  # a file that rejects more than this share of its rows warns (--strict: fails)
+
+    @property
+    def file_bytes(self) -> int:
+        return self.file_mb << 20
+
+    @property
+    def parsed_file_bytes(self) -> int:
+        return self.parsed_file_mb << 20
+
+    @property
+    def load_bytes(self) -> int:
+        return self.load_mb << 20
+
+    @property
+    def field_bytes(self) -> int:
+        return self.field_kb << 10
+
+    @property
+    def row_bytes(self) -> int:
+        return self.row_kb << 10
+
+    def window(self, now: datetime | None = None) -> tuple[datetime, datetime]:
+        """The plausible times (naive UTC): from 1 January of ``first_year`` to ``days_ahead`` days after ``now``."""
+        now = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+        return datetime(self.first_year, 1, 1), now + timedelta(days=self.days_ahead)
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def limits_from(values: dict, source: str) -> Limits:
+    """[limits] validated: known keys only, whole numbers >= 0 (the share: between 0 and 1)."""
+    known = {f.name: f for f in fields(Limits)}
+    out = {}
+    for key, value in values.items():
+        if key not in known:
+            raise SettingsError(f"{source}: [limits] has no key {key!r} (known: {', '.join(sorted(known))})")
+        if key == "reject_warning_share":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise SettingsError(f"{source}: [limits] {key} must be a share between 0 and 1 (got {value!r})")
+            out[key] = float(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0 or \
+                    (value == 0 and key not in ("days_ahead", "utc_offset_hours")):
+                raise SettingsError(f"{source}: [limits] {key} must be a whole number above 0 (got {value!r})")
+            out[key] = value
+    return Limits(**out)
+
+
+@dataclass(frozen=True)
 class ReportDelivery:
     """How ``pulso report --mail-to`` sends the report: an SMTP server. It is read from the settings file in force
     and never written into the store; the password comes from the environment variable ``password_env``."""
@@ -107,6 +174,7 @@ class Settings:
     hierarchy: Hierarchy
     thresholds: dict[str, float | int]
     source: str  # the file the settings were read from
+    limits: Limits = field(default_factory=Limits)
     report: ReportDelivery = field(default_factory=ReportDelivery)  # delivery only: not part of the store's settings
     holiday_rules: tuple[str, ...] = DEFAULT_RULES  # built-in holiday rules (pulso/core/holidays.py)
     extra_holidays: tuple[str, ...] = ()  # more days or ranges: "2026-12-12", "2026-12-24..2026-12-31"
@@ -132,6 +200,7 @@ class Settings:
                              for lang in LANGUAGES}},
             "thresholds": dict(self.thresholds),
             "calendar": {"holidays": list(self.holiday_rules), "extra_holidays": list(self.extra_holidays)},
+            "limits": self.limits.to_dict(),
             "access": {"viewers": [v.to_dict() for v in self.viewers]},
             "privacy": self.privacy.to_dict(),
         }
@@ -179,7 +248,7 @@ def from_dict(data: dict, source: str, defaults: dict | None, strict: bool = Tru
     """Validate settings given as nested dicts; sections and keys missing from ``data`` come from ``defaults``.
     ``strict``: a threshold the defaults do not know is an error (a settings file); a store's is kept."""
     defaults = defaults or {}
-    known_sections = {"organization", "hierarchy", "thresholds", "calendar", "report", "access", "privacy"}
+    known_sections = {"organization", "hierarchy", "thresholds", "calendar", "limits", "report", "access", "privacy"}
     unknown = sorted(set(data) - known_sections)
     if unknown:
         raise SettingsError(f"{source}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known_sections))})")
@@ -217,9 +286,12 @@ def from_dict(data: dict, source: str, defaults: dict | None, strict: bool = Tru
     if not isinstance(access, dict) or sorted(set(access) - {"viewers"}):
         raise SettingsError(f"{source}: [access] takes only viewers ([[access.viewers]] tables)")
     viewers = parse_viewers(access.get("viewers"), source)
+    limits = limits_from({**defaults.get("limits", {}), **data.get("limits", {})}, source)
     return Settings(str(org.get("name", "Pulso")), str(timezone), Hierarchy(roles), thresholds, source,
-                    report_delivery({**defaults.get("report", {}), **data.get("report", {})}, source), rules, extra,
-                    viewers, parse_privacy({**defaults.get("privacy", {}), **data.get("privacy", {})}, source))
+                    limits=limits,
+                    report=report_delivery({**defaults.get("report", {}), **data.get("report", {})}, source),
+                    holiday_rules=rules, extra_holidays=extra, viewers=viewers,
+                    privacy=parse_privacy({**defaults.get("privacy", {}), **data.get("privacy", {})}, source))
 
 
 def parse_privacy(values: dict, source: str) -> Privacy:

@@ -53,11 +53,15 @@ VOCABULARY: tuple[Term, ...] = (
     Term("like", {"es": "Me gusta", "en": "Like"},
          {"es": "Cualquier reacción a un mensaje (su peso cuando la fuente solo da cuentas). Como interacción va de quien "
                 "reacciona al autor del mensaje; las reacciones sin persona conocida cuentan en los totales del mensaje "
-                "pero no como interacción.",
+                "pero no como interacción. El indicador «Me gusta» cuenta los recibidos por los mensajes de las "
+                "personas del alcance, de cualquiera (también sin persona conocida); dar un me gusta es una aportación "
+                "de quien lo da.",
           "en": "Any reaction to a message (its weight where the source only gives counts). As an interaction it goes "
                 "from the reactor to the message's author; reactions without a known person count in the message's "
-                "totals but not as an interaction."},
-         "`person_day_activity.likes_given` / `likes_received`, `threads.likes`, `acts` kind `like`"),
+                "totals but not as an interaction. The Likes KPI counts those received by the messages of people in "
+                "scope, from anyone (unknown givers included); giving a like is a contribution of the giver."},
+         "`person_day_activity.likes_given` / `likes_received` (KPI `likes`, `activity_trend`), `threads.likes`, "
+         "`acts` kind `like`"),
     Term("act", {"es": "Interacción", "en": "Interaction"},
          {"es": "Un acto dirigido de persona a persona: respuesta, mención, me gusta o interacción genérica de otra "
                 "fuente (correo, reunión...). Las de una persona consigo misma se cuentan aparte.",

@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -27,10 +23,10 @@ import duckdb
 import pytest
 
 from tests.conftest import PROJECT_ROOT
+from tests.server import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 PAGES = ("resumen", "comunidad", "regiones", "flujos", "contenido", "datos")
@@ -60,52 +56,22 @@ SPANISH = ("Descargar", "Región", "Oficina", "Personas", "Periodo", "Semana", "
            "Habituales", "Entusiastas", "Me gusta", "Menciones", "Agrupar por", "Página", "Zona horaria")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(sample_store, tmp_path_factory):
-    port = free_port()
-    config = tmp_path_factory.mktemp("st") / "streamlit_config.toml"
-    config.write_text(f'[server]\nport = {port}\naddress = "127.0.0.1"\nheadless = true\n'
-                      f'[browser]\ngatherUsageStats = false\n[client]\nshowErrorDetails = "full"\n'
-                      f'toolbarMode = "minimal"\n')
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pulso.cli", "serve", "--db", str(sample_store), "--streamlit-config", str(config)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ), cwd=PROJECT_ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.terminate()
-        pytest.fail("the dashboard server did not start")
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    with serve(sample_store, tmp_path_factory.mktemp("st"),
+               '[client]\nshowErrorDetails = "full"\ntoolbarMode = "minimal"\n') as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run the README's test command (bash bin/test), which installs it")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"])
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, locale="es-MX")
         yield context.new_page()
         context.close()

@@ -63,7 +63,7 @@ def test_units_are_offices_regions_and_role_groups_never_a_pseudo_office(con):
     counts, daily = unit_weeks(con, Scope(MONDAYS[0], MONDAYS[7] + timedelta(days=6)), MONDAYS[0], MONDAYS[7])
     units = counts.select("level", "unit", "region").unique().sort("level", "unit").rows()
     assert units == [("office", "A", "R1"), ("office", "B", "R1"), ("office", "C", "R2"), ("org", "", ""),
-                     ("region", "R1", "R1"), ("region", "R2", "R2"), ("role", "regional manager", None)]
+                     ("region", "R1", "R1"), ("region", "R2", "R2"), ("role_group", "regional manager", None)]
     w0 = {r["unit"]: r for r in counts.filter(pl.col("week_start") == MONDAYS[0]).to_dicts()}
     # x (no directory entry) is in no unit and not in the organisation's reference
     assert (w0[""]["people"], w0[""]["member_days"], w0[""]["active_days"]) == (6, 42, 16)

@@ -58,5 +58,5 @@ def test_holy_week_and_unassigned_people_raise_nothing_on_the_sample(sample):
     assert holy.is_empty()
     every = compute(sample, "activity_alerts", Scope(date(2025, 11, 17), date(2026, 11, 15)))
     assert "(unassigned)" not in every["unit"].to_list()
-    assert set(every["level"]) <= {"office", "region", "role"}
+    assert set(every["level"]) <= {"office", "region", "role_group"}
     assert every.filter(pl.col("reason").str.len_chars() < 100).is_empty()

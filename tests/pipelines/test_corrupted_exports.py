@@ -3,7 +3,6 @@ fails with one clear line and leaves the store byte-for-byte as it was."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, digest
 
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_export"
 FILES = sorted(p.name for p in TINY.iterdir())
@@ -59,10 +58,6 @@ def duplicate_id(data: bytes, at: float) -> bytes:
 
 
 MUTATIONS = [truncate, bad_bytes, drop_column, wrong_type, duplicate_id]
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,31 +9,17 @@ an org directory of 3 people (E1=ana, E2=beto, E5=eva) joined by e-mail.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
-from tests.conftest import PROJECT_ROOT, build_store
+from tests.conftest import PROJECT_ROOT, build_store, digest, rows
 
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny_export"
 DIRECTORY = PROJECT_ROOT / "tests" / "fixtures" / "directory.csv"
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_first_load_counts_every_row(tmp_path):

@@ -1,12 +1,17 @@
-"""pulso ingest [PATH...] [--db FILE] [--format NAME] [--config FILE]
+"""pulso ingest [PATH...] [--db FILE] [--format NAME] [--strict] [--config FILE]
 
 Loads exports into the store (atomic, idempotent, incremental) and writes the
 settings in force into it. With no path, publishes the store again with the
-settings applied (after editing the settings file).
+settings applied (after editing the settings file). A file that rejects more
+than ``[limits] reject_warning_share`` of its rows (or a load that rejects
+everything) prints a warning line on stderr; with ``--strict`` the load fails
+instead and nothing is published. Every failure is one line on stderr.
 """
 
 from __future__ import annotations
 
+import sys
+import warnings
 from pathlib import Path
 
 
@@ -17,6 +22,8 @@ def register(subparsers, common) -> None:
     p.add_argument("paths", nargs="*", type=Path, help="export files, folders or zips (none: apply the settings)")
     p.add_argument("--db", type=Path, default=default_db(), help="store file (default: %(default)s)")
     p.add_argument("--format", dest="format_name", help="skip detection and use this reader")
+    p.add_argument("--strict", action="store_true",
+                   help="fail (publish nothing) when a file rejects more than [limits] reject_warning_share of its rows")
     p.set_defaults(func=run)
 
 
@@ -28,9 +35,13 @@ def run(args) -> int:
     if not args.paths and not args.db.exists():
         raise UserError(f"{args.db}: no store yet; give the exports to load")
     settings = load_settings()
-    summary = ingest(args.paths, args.db, args.format_name, settings)
+    with warnings.catch_warnings():  # a library's warning is not the user's business: one line per problem
+        warnings.simplefilter("ignore")
+        summary = ingest(args.paths, args.db, args.format_name, settings, strict=args.strict)
     formats = ", ".join(summary.formats) or "settings only"
     print(f"run {summary.run_id} ({formats}) published to {args.db} with settings {settings.digest}")
     if summary.per_table:
         print(summary.table_text())
+    for warning in summary.warnings:
+        print(f"pulso: warning: {warning}", file=sys.stderr)
     return 0

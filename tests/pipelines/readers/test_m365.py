@@ -9,14 +9,13 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
 from pipelines.readers import detect_reader
 from pipelines.readers.m365 import period_bounds, report_kind
-from tests.conftest import PROJECT_ROOT, REALDATA
+from tests.conftest import PROJECT_ROOT, REALDATA, rows
 
 REPORTS = PROJECT_ROOT / "tests" / "fixtures" / "m365" / "reports"
 YAMMER = PROJECT_ROOT / "tests" / "fixtures" / "yammer" / "network_export"
@@ -24,14 +23,6 @@ SCHEMAS = REALDATA / "m365_yammer_usage_report_schemas"
 ACTIVITY_D7 = REPORTS / "YammerActivityUserDetail_D7_2024-03-10.csv"
 HASH = "m365:6F1A9C3B2E4D5A6B7C8D9E0F1A2B3C4D"
 ANA = "m365:ana.lopez@banco.mx"
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_period_bounds_and_kinds():
@@ -89,8 +80,9 @@ def test_hashed_names_kept_as_their_own_people(tmp_path):
     assert rows(db, "SELECT person_id, email, display_name, state, left_at FROM people ORDER BY person_id") == [
         ("m365:6F1A9C3B2E4D5A6B7C8D9E0F1A2B3C4D", None, "A1B2C3D4E5F60718293A4B5C6D7E8F90", "active", None),
         (ANA, "ana.lopez@banco.mx", "Ana López", "active", None),
+        # State Change Date is a date alone: midnight of that day in Mexico City (06:00 UTC), so it stays the 15th
         ("m365:luis.paz@banco.mx", "luis.paz@banco.mx", "Luis Paz", "deleted",
-         __import__("datetime").datetime(2024, 3, 15)),
+         __import__("datetime").datetime(2024, 3, 15, 6, 0)),
     ]
     assert rows(db, f"SELECT count(*), sum(count) FROM activity_counts WHERE person_id = '{HASH}'") == [(6, 19)]
 

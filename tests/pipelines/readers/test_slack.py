@@ -13,26 +13,17 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
 from pipelines.readers import detect_reader
 from pipelines.readers.slack import ts_to_utc
-from tests.conftest import PROJECT_ROOT, REALDATA
+from tests.conftest import PROJECT_ROOT, REALDATA, rows
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "slack" / "small_export"
 REAL_ZIP = REALDATA / "slack_hfaran_testarchive" / "testarchive.zip"
 T = datetime
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def zip_folder(folder: Path, target: Path, skip: tuple[str, ...] = ()) -> Path:

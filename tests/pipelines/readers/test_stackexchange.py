@@ -14,26 +14,17 @@ from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import duckdb
 import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
 from pipelines.readers import detect_reader
 from pipelines.readers.stackexchange import plain_text, tags
-from tests.conftest import PROJECT_ROOT, REALDATA
+from tests.conftest import PROJECT_ROOT, REALDATA, rows
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "stackexchange" / "small_dump"
 REAL = REALDATA / "stackexchange_conlang_meta"
 T = datetime
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -99,19 +90,21 @@ def test_people_and_votes(small_store):
         ("se:3", "Caro", "Puebla", T(2024, 1, 4, 9), False),
         ("se:name:Usuario Borrado", "Usuario Borrado", None, None, False),
     ]
+    # a vote's CreationDate is a day: midnight of that day in Mexico City (06:00 UTC), so it stays on that day
     assert rows(db, "SELECT reaction_id, message_id, person_id, kind, created_at, weight FROM reactions "
                     "ORDER BY 1") == [
-        ("se:vote:1", "se:post:1", None, "like", T(2024, 3, 4), 1),
-        ("se:vote:2", "se:post:1", "se:2", "like", T(2024, 3, 4), 1),
-        ("se:vote:3", "se:post:2", None, "like", T(2024, 3, 5), 1),
+        ("se:vote:1", "se:post:1", None, "like", T(2024, 3, 4, 6), 1),
+        ("se:vote:2", "se:post:1", "se:2", "like", T(2024, 3, 4, 6), 1),
+        ("se:vote:3", "se:post:2", None, "like", T(2024, 3, 5, 6), 1),
     ]
     assert rows(db, "SELECT line, reason FROM rejected_rows WHERE table_name = 'reactions' ORDER BY line") == [
         (4, "vote type 3 (down-vote), not a like"),
         (5, "vote type 1 (accepted answer), not a like"),
         (6, "unknown message in message_id: se:post:8"),
     ]
+    # join_dates: Users.xml gives each account's CreationDate (what new accounts are counted from)
     assert rows(db, "SELECT fact FROM source_facts WHERE source = 'stackexchange' ORDER BY 1") == [
-        ("messages",), ("people",), ("reactions",)]
+        ("join_dates",), ("messages",), ("people",), ("reactions",)]
 
 
 def test_reingest_is_noop_and_newer_dump_adds_only_new(tmp_path):

@@ -26,7 +26,6 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from metrics.registry import FactsNotAvailable, compute
@@ -37,7 +36,7 @@ from pipelines.ingest import ingest
 from pipelines.readers import detect_reader
 from pipelines.readers.teams import context_kind, reaction_kind
 from pipelines.readers.teams_html import html_to_text
-from tests.conftest import PROJECT_ROOT, REALDATA, SAMPLE_DIR
+from tests.conftest import PROJECT_ROOT, REALDATA, SAMPLE_DIR, rows
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 FIXTURE = FIXTURES / "teams" / "graph_export"
@@ -71,14 +70,6 @@ EXPECTED_TABLES = {
     "messages": (13, 11, 1, 1),    # 11 messages, the description event rejected, R2's second copy a duplicate
     "reactions": (5, 5, 0, 0),     # 3 on M1, 1 on R3, 1 on M5
 }
-
-
-def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def zip_folder(folder: Path, target: Path) -> Path:
@@ -387,8 +378,9 @@ def test_reingest_is_noop_and_a_delta_round_folds_the_edit(tmp_path):
     # messages: the 13 rows again plus the delta copy of M1; M1's two copies carry the edit (delta-1 sorts
     # first, so it is the one loaded); the event is rejected again; everything else is unchanged.
     assert newer.per_table["messages"] == (14, 1, 1, 12)
-    # reactions now come from M1's newest copy (the delta): its 3 old ones and Beto's 😆 (new), plus R3's, M5's
-    assert newer.per_table["reactions"] == (6, 1, 0, 5)
+    # reactions now come from M1's newest copy (the delta): its 3 old ones and Beto's 😆 (new), plus R3's, M5's;
+    # the older copy's 3 reactions (messages-1.json) are read too and counted as duplicates, never dropped
+    assert newer.per_table["reactions"] == (9, 1, 0, 8)
     assert rows(db, "SELECT body, edited_at FROM messages WHERE message_id = ?", [M1]) == [
         ("Cierre revisado", T(2024, 3, 9, 10))]
     assert rows(db, "SELECT person_id, kind FROM reactions WHERE message_id = ? ORDER BY created_at", [M1]) == [
@@ -536,18 +528,16 @@ def test_malformed_input_gives_one_line(tmp_path, damage, expected):
     assert not db.exists()
 
 
-def test_dashboard_shows_teams_activity(tmp_path, monkeypatch):
+def test_dashboard_shows_teams_activity(tmp_path, app):
     """The dashboard on a Teams export plus the directory: the week's cards, visits "n/d", and every page
-    (regions, flows, content, data) renders without an error or a warning."""
-    from streamlit.testing.v1 import AppTest
-
+    (regions, flows, content, data) renders without an error or a warning. (``app``: the dashboard in local mode,
+    on 127.0.0.1 as ``pulso serve`` runs it without sign-in.)"""
     directory = tmp_path / "directory.csv"
     directory.write_text(DIRECTORY, encoding="utf-8")
     db = tmp_path / "s.duckdb"
     ingest([FIXTURE, directory], db)
-    monkeypatch.setenv("PULSO_DB", str(db))
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60)
-    at.query_params.update(start="2024-03-04", end="2024-03-10")
+    at = app(db, start="2024-03-04", end="2024-03-10")
+    at.default_timeout = 60
     at.run()
     assert not at.exception
     cards = {m.label: m.value for m in at.metric}

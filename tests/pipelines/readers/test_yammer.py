@@ -11,14 +11,13 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.errors import IngestError
 from pipelines.ingest import ingest
 from pipelines.readers import detect_reader
 from pipelines.readers.yammer import hashtags, mentions, person_state
-from tests.conftest import PROJECT_ROOT, REALDATA
+from tests.conftest import PROJECT_ROOT, REALDATA, rows
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "yammer" / "network_export"
 SCHEMAS = REALDATA / "yammer_export_schemas"
@@ -34,14 +33,6 @@ def zip_folder(folder: Path, target: Path, skip: tuple[str, ...] = ()) -> Path:
             if p.name not in skip:
                 zf.write(p, p.name)
     return target
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def ts(text: str) -> datetime:
@@ -107,7 +98,8 @@ def test_people_groups_and_facts(tmp_path):
         ("yammer:group:8", "Dirección", None, True),
     ]
     facts = rows(db, "SELECT fact, rows FROM source_facts WHERE source = 'yammer' ORDER BY fact")
-    assert facts == [("groups", 2), ("messages", 6), ("people", 6)]
+    # join_dates: the 4 Users.csv rows with joined_at (what new accounts are counted from)
+    assert facts == [("groups", 2), ("join_dates", 4), ("messages", 6), ("people", 6)]
 
 
 @pytest.mark.parametrize("state, deleted, suspended, expected", [
