@@ -174,6 +174,30 @@ def test_rejected_rows_are_for_rights_over_everything_only(con):
     compute(con, "store_rejected_rows", replace(W, rights=ADMINISTRATOR))
 
 
+def test_directory_conflicts_name_people_and_are_for_rights_over_everything_only(make_store):
+    """Issue 11's Datos panel: the platform gave N3-1 another name than the directory's. The row names the person
+    (both names), so it follows the rejected rows' rule: rights over everything (the administrator, a community
+    manager of all regions); the director, a regional and an office manager are refused."""
+    tables = org.tables()
+    tables["people"][0] = {**tables["people"][0], "display_name": "Otro nombre"}
+    assert tables["people"][0]["person_id"] == "N1-1"
+    store = make_store(tables, org.directory(), name="conflicts.duckdb", settings=org.VIEWERS)
+    connection = connect_read_only(store)
+    try:
+        shown = compute(connection, "store_directory_conflicts", replace(W, rights=ADMINISTRATOR))
+        assert shown.select("person_id", "column_name", "directory_value", "other_value").rows() == [
+            ("N1-1", "display_name", "Nombre N1-1", "Otro nombre")]
+        assert "/" not in shown["file"][0]  # the file's name, not the server's folder
+        community = rights_for(connection, "x@banco.mx", ("comunidad",))
+        assert compute(connection, "store_directory_conflicts", replace(W, rights=community)).height == 1
+        for email in ("dir@banco.mx", "n3-2@banco.mx", "o1-1@banco.mx"):
+            with pytest.raises(AccessDenied) as refused:
+                compute(connection, "store_directory_conflicts", replace(W, rights=rights_for(connection, email)))
+            assert refused.value.reason == "store_wide", email
+    finally:
+        connection.close()
+
+
 def test_private_group_names_only_for_roles_that_may_see_them(con):
     assert [g for g, _ in filter_options(con, ADMINISTRATOR)["group"]] == ["sec", "unk", "pub"]
     cm = rights_for(con, "x@banco.mx", ("comunidad",))
