@@ -127,7 +127,8 @@ def ranked_bars(frame: pl.DataFrame, category: str, value: str, title: str, lang
     markers = _markers(data)
     text = [m if v is None and m else _value_text(v, lang, ratio) for v, m in zip(data[value].to_list(), markers)]
     fig = go.Figure(go.Bar(x=[0 if v is None and m else v for v, m in zip(data[value].to_list(), markers)], y=cats,
-                           orientation="h", marker_color=colors, text=text, textposition="auto",
+                           orientation="h", marker_color=colors, text=text,
+                           textposition=["outside" if m and v is None else "auto" for v, m in zip(data[value], markers)],
                            customdata=custom, hovertemplate="%{y}: %{text}<extra></extra>"))
     _layout(fig, title, x_title, None, height=max(260, 26 * len(cats) + 90))
     if ratio:

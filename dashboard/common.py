@@ -199,17 +199,19 @@ def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: t
     data = data.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(", ") for c, dtype in data.schema.items()
                              if isinstance(dtype, pl.List))
     cells = data.to_pandas()
-    styler = cells.style.format({h: _formatter(fmt, ctx.lang) for h, fmt in formats.items()}, na_rep=MISSING)
     markers = frame[present.SUPPRESSED].to_list() if present.SUPPRESSED in frame.columns else []
-    figures = [h for h, fmt in formats.items() if fmt in present.FIGURE_FORMATS]
-    for header in (h for h in figures if any(markers)):  # a withheld figure (empty in a row with a marker) reads
-        # "< 5" (a group under k) or "—" (hidden to protect another); the column stays numeric and sorts by number
-        empty = cells[header].isna().to_list()
-        for marker in sorted({m for m in markers if m}):
-            rows = [i for i, (m, e) in enumerate(zip(markers, empty)) if m == marker and e]
-            if rows:
-                styler = styler.format(lambda _, text=marker: text, subset=(cells.index[rows], [header]))
+    figures = [h for h, fmt in formats.items() if fmt in present.FIGURE_FORMATS] if any(markers) else []
+    for header in figures:  # a withheld figure (empty in a row with a marker) reads "< 5" (a group under k) or "—"
+        # (hidden to protect another): the column becomes its text (the table draws an empty cell as its placeholder
+        # whatever the styler says), right-aligned like numbers
+        fmt = formats[header]
+        cells[header] = [marker if marker and present.missing(value) else present.cell_text(value, fmt, ctx.lang) or
+                         MISSING for value, marker in zip(cells[header].to_list(), markers)]
+    styler = cells.style.format({h: _formatter(fmt, ctx.lang) for h, fmt in formats.items() if h not in figures},
+                                na_rep=MISSING)
     config = {h: st.column_config.Column(width=w) for h, w in widths.items()}
+    for header in figures:
+        config[header] = st.column_config.Column(width=widths.get(header), alignment="right")
     st.dataframe(styler, hide_index=True, width="stretch", column_config=config, placeholder=MISSING, key=key,
                  height=height)
     notes = []
@@ -262,11 +264,12 @@ def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[
           shape: Callable[[pl.DataFrame], pl.DataFrame] | None = None, shown: Sequence[str] | None = None,
           key: str | None = None, show_rows: int | None = None, count_word: str | None = None,
           heading: bool = True, definition: bool = True, columns: tuple[Column, ...] | None = None,
-          labels: dict[str, str] | None = None, **params) -> pl.DataFrame | None:
+          labels: dict[str, str] | None = None, legend: bool = True, **params) -> pl.DataFrame | None:
     """One metric on the page: heading (definition on hover), chart and/or table (``shape`` picks and orders the
     rows, ``shown`` the columns, ``show_rows`` how many rows the table shows; ``columns`` declares them when
-    ``shape`` adds some, e.g. names), CSV download of every row when ``csv`` names the file, the definition below.
-    Other keyword arguments are the metric's parameters. Returns the frame."""
+    ``shape`` adds some, e.g. names), CSV download of every row when ``csv`` names the file, the definition below;
+    under a chart drawn without its table, the legend of withheld figures (``legend=False``: the table beside it
+    says it). Other keyword arguments are the metric's parameters. Returns the frame."""
     if heading:
         st.subheader(title or label(name, ctx.lang), help=help_text(name, ctx.lang))
     frame = fetch(ctx, name, scope=scope, empty_message=empty_message, **params)
@@ -274,7 +277,7 @@ def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[
         return None
     if chart is not None:
         plot(chart(translated(ctx, frame, name)), key=f"chart_{key or name}", config={"displaylogo": False})
-        if not show_table:
+        if not show_table and legend:
             suppressed_legend(ctx, frame)
     if show_table:
         shown_frame = shape(frame) if shape else frame

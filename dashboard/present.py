@@ -296,8 +296,12 @@ def headers(frame: pl.DataFrame, columns: Iterable[Column], lang: str,
     return seen
 
 
-def _missing(value) -> bool:
+def missing(value) -> bool:
+    """None or NaN (an empty cell once a frame is in pandas)."""
     return value is None or (isinstance(value, float) and value != value)
+
+
+_missing = missing
 
 
 def cell_text(value, fmt: str | None, lang: str) -> str:

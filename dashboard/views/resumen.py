@@ -55,6 +55,7 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         panel(ctx, "adoption_by", heading=False, by="region", show_table=False, key="adoption_chart", definition=False,
+              legend=False,
               chart=lambda f: charts.ranked_bars(f, "segment", "adoption", "", lang, t("adoption", lang), ratio=True))
     with right:
         panel(ctx, "adoption_by", heading=False, by="region", key="adoption_table", csv="adoption",

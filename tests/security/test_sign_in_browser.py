@@ -78,6 +78,7 @@ def downloads(page) -> str:
                 with page.expect_download(timeout=60_000) as info:
                     buttons.nth(i).click()
                 out.append(Path(info.value.path()).read_text(encoding="utf-8", errors="replace"))
+                oidc.settle(page)  # a person-level download is audited: the page runs again before the next click
 
     visible_ones()
     tabs = page.get_by_role("tab")
