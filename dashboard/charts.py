@@ -196,7 +196,8 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def sankey(frame: pl.DataFrame, lang: str, title: str, min_share: float = 0.02) -> go.Figure:
     """Role -> role flow: senders on the left, receivers on the right, both in hierarchy order, each role in one
     colour on both sides (links take the sender's). Links under ``min_share`` of the total are merged into one link
-    per sender towards "others", so the drawing stays legible over a long period."""
+    per sender towards "others", so the drawing stays legible over a long period. Withheld links (small groups) are
+    not drawn, and the roles then carry no share."""
     total = float(frame["value"].sum() or 0)
     rank = {**dict(zip(frame["source_label"], frame["source_rank"])), **dict(zip(frame["target_label"],
                                                                                  frame["target_rank"]))}
@@ -229,8 +230,10 @@ def sankey(frame: pl.DataFrame, lang: str, title: str, min_share: float = 0.02) 
     def colour(name):
         return "#bbbbbb" if name == others else role_colour(rank.get(name))
 
+    withheld = any(_markers(frame))  # a share of what is drawn would not be a share of every interaction
+
     def node_label(name, totals):
-        return f"{name} · {fmt_percent(totals[name] / total, lang)}" if total else name
+        return f"{name} · {fmt_percent(totals[name] / total, lang)}" if total and not withheld else name
 
     index = {("s", s): i for i, s in enumerate(senders)} | {("r", r): len(senders) + i for i, r in enumerate(receivers)}
     fig = go.Figure(go.Sankey(

@@ -213,6 +213,8 @@ def test_a_director_reads_withheld_figures_as_markers_in_tables_and_charts(signe
             cells = {(y, x): text for y, row in zip(heatmaps[0]["y"], heatmaps[0]["text"])
                      for x, text in zip(heatmaps[0]["x"], row)}
             assert cells[("Sur", "Este")] == "&lt; 5" and cells[("Oeste", "Norte")] == "1"
+            sankey = [d for c in charts for d in c["data"] if d["type"] == "sankey"][0]  # staff -> staff drawn, the
+            assert not any("%" in label for label in sankey["node"]["label"])  # share of what is drawn: not shown
             assert any("grupo de menos de 5 personas" in c.value for c in page.caption)
 
 
