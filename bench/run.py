@@ -4,8 +4,10 @@ Examples:
     python -m bench.run --events 1000000                # ingest + metrics + flows + dashboard at 1M events
     python -m bench.run --events 10000000 --runs 3      # the 10M figures of docs/performance.md
     python -m bench.run --events 1000000 --only ingest  # one part
+    python -m bench.run --events 100000000 --only lake --runs 1 --formats parquet   # DuckDB vs Spark build
     python -m bench.run --sample --only dashboard        # the bundled sample store (data/sample), as the demo
     python -m bench.run --sample --only dashboard --year # ... over the sample's whole year
+    python -m bench.run --sample --only lake --runs 1    # DuckDB vs Spark build on the bundled sample
 Results go to bench/results/<date>-<events>.json and are printed as tables.
 """
 
@@ -25,7 +27,7 @@ from bench.measure import table
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
-PARTS = ("ingest", "metrics", "flows", "dashboard")
+PARTS = ("ingest", "metrics", "flows", "dashboard", "lake")
 FORMATS = ("csv", "csv.gz", "parquet")
 
 
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts: {', '.join(PARTS)}")
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--spark-memory", default="2g", help="driver memory of local Spark (lake part)")
     parser.add_argument("--sample", action="store_true",
                         help="measure on the bundled sample organisation (data/sample) instead of a generated one")
     parser.add_argument("--year", action="store_true", help="with --sample: the dashboard over the sample's year")
@@ -65,11 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample:
         return sample_main(args)
     parts = args.only.split(",")
+    if args.only == ",".join(PARTS):
+        parts = [p for p in PARTS if p != "lake"]  # Spark only when asked for
     work = DATA / "work"
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": machine(), "people": args.people, "events": args.events, "runs": args.runs,
                      "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    csv_export = ensure_sample(args.people, args.events, "csv", args.seed)
+    store_format = "csv" if "csv" in args.formats.split(",") else args.formats.split(",")[0]
+    csv_export = ensure_sample(args.people, args.events, store_format, args.seed)
     store = work / f"store-{args.events}.duckdb"
     if "ingest" in parts:
         from bench.ingest_bench import bench_ingest
@@ -103,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         results["dashboard"] = bench_dashboard(store, args.runs)
         print(table(results["dashboard"], ["page", "cold_s", "first_render_s", "filter_change_s", "peak_rss_mb",
                                            "errors"]))
+    if "lake" in parts:
+        from bench.lake_bench import bench_lake
+
+        results["lake"] = bench_lake(store, work, args.runs, args.spark_memory)
+        print(table(results["lake"], ["step", "seconds", "peak_mb", "duckdb_s", "spark_s", "spark_first_s", "note"]))
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-{args.events}-{'-'.join(parts)}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
@@ -111,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def sample_main(args) -> int:
-    """The dashboard on the bundled sample store: the page speeds the README promises."""
+    """The bundled sample store: the page speeds the README promises; with --only lake, DuckDB vs Spark."""
     from bench.dashboard_bench import bench_dashboard
     from pipelines.ingest import ingest
 
@@ -132,8 +143,14 @@ def sample_main(args) -> int:
         results["dashboard"] = bench_dashboard(store, args.runs, view=view, warm=warm)
         print(table(results["dashboard"], ["page", "cold_s", "first_render_s", "filter_change_s", "peak_rss_mb",
                                            "errors"]))
+    if "lake" in args.only.split(",") and args.only != ",".join(PARTS):  # Spark only when asked for
+        from bench.lake_bench import bench_lake
+
+        results["lake"] = bench_lake(store, work, args.runs, args.spark_memory)
+        print(table(results["lake"], ["step", "seconds", "peak_mb", "duckdb_s", "spark_s", "spark_first_s", "note"]))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-sample-{'year' if args.year else 'week'}-dashboard.json"
+    parts = "-".join(p for p in ("dashboard", "lake") if p in results)
+    out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-sample-{'year' if args.year else 'week'}-{parts}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     print(f"saved {out.relative_to(ROOT)}")
     return 0

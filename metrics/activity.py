@@ -10,15 +10,20 @@ per group).
 
 from __future__ import annotations
 
+from functools import cache
+
 import duckdb
+import ibis
 import polars as pl
 
 from metrics.columns import DAY, PERIOD_START, SEGMENT
 from metrics.parameters import by
 from metrics.registry import WHOLE_SCOPE, Cells, col, metric
 from metrics.store import available_facts
+from pulso.core import expr as E
+from pulso.core.expr import Engine, count_where
 from pulso.core.periods import bucket_starts
-from pulso.core.scope import Scope, eligible
+from pulso.core.scope import Scope, ScopeShape, eligible, people_in_scope
 from pulso.core.sql import frame
 
 EVENTS = ("messages", "reactions", "visits")
@@ -41,35 +46,41 @@ EVENTS = ("messages", "reactions", "visits")
              col("threads_started", "int", "Hilos iniciados", "Threads started", "count"),
              col("replies", "int", "Respuestas", "Replies", "count"), col("likes", "int", "Me gusta", "Likes", "count"),
              col("visits", "int", "Visitas", "Visits", "count")),
-    requires=("people",), requires_any=EVENTS, group="activity", cells=WHOLE_SCOPE,
+    requires=("people",), requires_any=EVENTS, group="activity", shared=True, cells=WHOLE_SCOPE,
 )
-def activity_trend(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    sp, params = scope.people_cte()
-    period, period_params = scope.period("a.day")
+def activity_trend(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.DataFrame:
     starts = bucket_starts(scope.start, scope.end, scope.granularity)
     facts = available_facts(con)
-    result = frame(con, f"""
-        WITH {sp},
-        b AS (SELECT unnest(?::DATE[]) AS period_start),
-        act AS (SELECT CAST(date_trunc(?, a.day) AS DATE) AS period_start, a.person_id,
-                       bool_or(a.acted) AS active, bool_or(a.contributed) AS contributing,
-                       sum(a.threads_started) AS threads_started, sum(a.replies) AS replies,
-                       sum(a.likes_received) AS likes, sum(a.visits) AS visits
-                FROM person_day_activity a JOIN sp USING (person_id) WHERE {period}
-                GROUP BY ALL)
-        SELECT b.period_start,
-               count(*) FILTER (WHERE active) AS active_accounts,
-               count(*) FILTER (WHERE contributing) AS contributing_accounts,
-               coalesce(sum(threads_started), 0)::BIGINT AS threads_started,
-               coalesce(sum(replies), 0)::BIGINT AS replies,
-               coalesce(sum(likes), 0)::BIGINT AS likes, coalesce(sum(visits), 0)::BIGINT AS visits
-        FROM b LEFT JOIN act USING (period_start) GROUP BY b.period_start ORDER BY b.period_start
-    """, params + [starts, scope.granularity] + period_params)
+    inputs = {**scope.inputs(), **TREND_ARGS.data(period_start=scope.start, period_end=scope.end),
+              **E.list_table("trend_buckets", starts, "date")}
+    result = E.engine_of(con).frame(trend_expression(scope.shape, scope.granularity), inputs)
     if "reactions" not in facts:
         result = result.with_columns(pl.lit(None, pl.Int64).alias("likes"))
     if "visits" not in facts:
         result = result.with_columns(pl.lit(None, pl.Int64).alias("visits"))
     return result.with_columns(pl.max_horizontal(pl.col("period_start"), pl.lit(scope.start)).alias("period_start"))
+
+
+TREND_ARGS = E.Args("trend_args", period_start="date", period_end="date")
+
+
+@cache
+def trend_expression(shape: ScopeShape, granularity: str) -> ibis.Table:
+    """Per bucket start (the ``trend_buckets`` table, one row per bucket of the scope): active and contributing
+    people in scope and the volumes they produced in the period."""
+    sp = people_in_scope(shape)
+    d = TREND_ARGS.join(E.table("person_day_activity"))
+    d = d.filter(d.person_id.isin(sp.person_id), d.day.between(d.period_start, d.period_end))
+    act = d.group_by(_start=E.bucket_start(d.day, granularity), _person=d.person_id).aggregate(
+        _active=d.acted.any(), _contributing=d.contributed.any(), _threads_started=d.threads_started.sum(),
+        _replies=d.replies.sum(), _likes=d.likes_received.sum(), _visits=d.visits.sum())
+    buckets = ibis.table({"value": "date"}, name="trend_buckets")
+    j = buckets.left_join(act, buckets.value == act._start)
+    return j.group_by(period_start=j.value).aggregate(
+        active_accounts=count_where(j, j._active), contributing_accounts=count_where(j, j._contributing),
+        threads_started=E.cast(j._threads_started.sum().coalesce(0), "int64"),
+        replies=E.cast(j._replies.sum().coalesce(0), "int64"), likes=E.cast(j._likes.sum().coalesce(0), "int64"),
+        visits=E.cast(j._visits.sum().coalesce(0), "int64")).order_by("period_start")
 
 
 @metric(

@@ -1,6 +1,6 @@
 """Feedback flows: who interacts with whom across the hierarchy (the 360-degree map).
 
-Edges are the scoped acts of ``metrics.graph_build.events_sql`` (replies,
+Edges are the scoped acts of ``metrics.graph_build.scoped_acts`` (replies,
 mentions, likes and generic interactions; bots and self-acts left out; the
 sender is in the scope, the receiver is any non-bot person). Ranks are
 ``person_facts.role_rank``, from the settings' hierarchy (rank 1 = top); a role
@@ -15,36 +15,44 @@ Direction of an edge (sender -> receiver), weighted by the edge weight:
   below the sender in the manager chain;
   across_offices: different (region, office); across_regions: different region (both only
   when both people are in the org directory: unassigned people count in no "across" share).
-Every share's denominator is the total weight of the edges of the row.
+Every share's denominator is the total weight of the edges of the row. The chain of command is the derived
+table ``manager_chain``. Every metric here is an Ibis expression (``pulso.core.expr``): it runs on DuckDB and
+on Spark.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import duckdb
+import ibis
 import polars as pl
 
 from metrics.columns import PERIOD, SEGMENT, SHARE, WEIGHT
-from metrics.graph_build import events_sql
+from metrics.graph_build import acts_inputs, scoped_acts
 from metrics.parameters import KINDS, by
 from metrics.registry import WHOLE_SCOPE, Cells, col, metric
-from pulso.core.scope import UNASSIGNED, Scope
-from pulso.core.sql import frame
+from pulso.core import expr as E
+from pulso.core.expr import Engine
+from pulso.core.scope import UNASSIGNED, Scope, ScopeShape
 
 EDGE_FACTS = ("people",)
 ANY_EDGE_FACT = ("messages", "interactions")
 DIRECTION_SHARES = {
-    "upward": ("Hacia arriba", "Upward", "s_rank IS NOT NULL AND t_rank IS NOT NULL AND t_rank < s_rank"),
-    "downward": ("Hacia abajo", "Downward", "s_rank IS NOT NULL AND t_rank IS NOT NULL AND t_rank > s_rank"),
-    "horizontal": ("Horizontal", "Horizontal", "s_rank IS NOT NULL AND t_rank IS NOT NULL AND t_rank = s_rank"),
-    "unranked": ("Sin rango", "Unranked", "s_rank IS NULL OR t_rank IS NULL"),
-    "to_own_manager": ("A su jefe directo", "To own manager", "up_depth = 1"),
-    "to_own_report": ("A su reporte directo", "To own report", "down_depth = 1"),
-    "skip_level_up": ("Saltando niveles hacia arriba", "Skip-level up", "up_depth >= 2"),
-    "skip_level_down": ("Saltando niveles hacia abajo", "Skip-level down", "down_depth >= 2"),
+    "upward": ("Hacia arriba", "Upward", lambda e: e.s_rank.notnull() & e.t_rank.notnull() & (e.t_rank < e.s_rank)),
+    "downward": ("Hacia abajo", "Downward", lambda e: e.s_rank.notnull() & e.t_rank.notnull() & (e.t_rank > e.s_rank)),
+    "horizontal": ("Horizontal", "Horizontal",
+                   lambda e: e.s_rank.notnull() & e.t_rank.notnull() & (e.t_rank == e.s_rank)),
+    "unranked": ("Sin rango", "Unranked", lambda e: e.s_rank.isnull() | e.t_rank.isnull()),
+    "to_own_manager": ("A su jefe directo", "To own manager", lambda e: e.up_depth == 1),
+    "to_own_report": ("A su reporte directo", "To own report", lambda e: e.down_depth == 1),
+    "skip_level_up": ("Saltando niveles hacia arriba", "Skip-level up", lambda e: e.up_depth >= 2),
+    "skip_level_down": ("Saltando niveles hacia abajo", "Skip-level down", lambda e: e.down_depth >= 2),
     "across_offices": ("Entre oficinas", "Across offices",
-                       "s_region <> '{u}' AND t_region <> '{u}' AND (s_region <> t_region OR s_office <> t_office)"),
+                       lambda e: (e.s_region != UNASSIGNED) & (e.t_region != UNASSIGNED)
+                       & ((e.s_region != e.t_region) | (e.s_office != e.t_office))),
     "across_regions": ("Entre regiones", "Across regions",
-                       "s_region <> '{u}' AND t_region <> '{u}' AND s_region <> t_region"),
+                       lambda e: (e.s_region != UNASSIGNED) & (e.t_region != UNASSIGNED) & (e.s_region != e.t_region)),
 }
 SHARE_COLUMNS = tuple(col(name, "float", es, en, "ratio") for name, (es, en, _) in DIRECTION_SHARES.items())
 TOTALS = (col("total_weight", "float", "Peso total", "Total weight", "number"),
@@ -64,14 +72,18 @@ PERSON_PAIR = (col("source_person_id", "str", "Emisor (ID)", "Sender (ID)", "id"
                  col("events", "int", "Eventos", "Events", "count"),
                  col("first_at", "datetime", "Primera vez", "First time", "datetime"),
                  col("last_at", "datetime", "Última vez", "Last time", "datetime")),
-        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", person_level=True,
-        person_columns=("source_person_id", "target_person_id"))
-def interaction_edges(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None) -> pl.DataFrame:
-    sql, params = events_sql(scope, kinds=kinds)
-    return frame(con, f"""{sql}
-        SELECT src AS source_person_id, dst AS target_person_id, kind, sum(weight) AS weight,
-               count(*) AS events, min(ts) AS first_at, max(ts) AS last_at
-        FROM ev GROUP BY ALL ORDER BY source_person_id, target_person_id, kind""", params)
+        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True,
+        person_level=True, person_columns=("source_person_id", "target_person_id"))
+def interaction_edges(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
+    return E.engine_of(con).frame(_edges_expression(scope.shape, bool(kinds)), acts_inputs(scope, kinds))
+
+
+@cache
+def _edges_expression(shape: ScopeShape, by_kind: bool) -> ibis.Table:
+    ev = scoped_acts(shape, by_kind=by_kind)
+    return ev.group_by(source_person_id=ev.src, target_person_id=ev.dst, kind=ev.kind).aggregate(
+        weight=ev.weight.sum(), events=ev.count(), first_at=ev.ts.min(), last_at=ev.ts.max()).order_by(
+        "source_person_id", "target_person_id", "kind")
 
 
 @metric("self_interactions", label={"es": "Auto-interacciones excluidas", "en": "Self-interactions left out"},
@@ -80,43 +92,53 @@ def interaction_edges(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None) 
         definition={"es": "Por tipo: número de eventos con emisor = receptor y su peso total.",
                     "en": "Per kind: number of events whose sender is the receiver, and their total weight."},
         columns=(col("kind", "str", "Tipo", "Kind", "code"), col("count", "int", "Eventos", "Events", "count"), WEIGHT),
-        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, group="flows", cells=WHOLE_SCOPE)
-def self_interactions(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    sql, params = events_sql(scope, self_only=True)
-    return frame(con, f"{sql} SELECT kind, count(*) AS count, sum(weight) AS weight FROM ev GROUP BY kind ORDER BY kind",
-                 params)
+        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, group="flows", shared=True,
+        cells=WHOLE_SCOPE)
+def self_interactions(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.DataFrame:
+    return E.engine_of(con).frame(_self_expression(scope.shape), acts_inputs(scope))
 
 
-def attributed_edges_sql(scope: Scope, key_sql: str, kinds) -> tuple[str, list]:
-    """Edges aggregated per (key, sender, receiver) joined with both ends' rank, office, region and chain."""
-    sql, params = events_sql(scope, kinds=kinds)
-    return f"""{sql},
-        chain AS (
-            WITH RECURSIVE c(person_id, ancestor_id, depth) AS (
-                SELECT person_id, manager_id, 1 FROM person_facts WHERE manager_id IS NOT NULL AND manager_id <> person_id
-                UNION ALL
-                SELECT c.person_id, p.manager_id, c.depth + 1 FROM c JOIN person_facts p ON p.person_id = c.ancestor_id
-                WHERE p.manager_id IS NOT NULL AND c.depth < 30)
-            SELECT person_id, ancestor_id, min(depth) AS depth FROM c GROUP BY ALL),
-        agg AS (SELECT {key_sql} AS grp, src, dst, sum(weight) AS weight FROM ev GROUP BY ALL),
-        edges AS (
-            SELECT agg.grp, agg.src, agg.dst, agg.weight,
-                   s.region AS s_region, s.office AS s_office, s.role AS s_role, s.role_rank AS s_rank,
-                   t.region AS t_region, t.office AS t_office, t.role AS t_role, t.role_rank AS t_rank,
-                   up.depth AS up_depth, down.depth AS down_depth
-            FROM agg JOIN person_facts s ON s.person_id = agg.src JOIN person_facts t ON t.person_id = agg.dst
-            LEFT JOIN chain up ON up.person_id = agg.src AND up.ancestor_id = agg.dst
-            LEFT JOIN chain down ON down.person_id = agg.dst AND down.ancestor_id = agg.src)""", params
+@cache
+def _self_expression(shape: ScopeShape) -> ibis.Table:
+    ev = scoped_acts(shape, self_only=True)
+    return ev.group_by("kind").aggregate(count=ev.count(), weight=ev.weight.sum()).order_by("kind")
 
 
-def direction_frame(con, scope: Scope, key_sql: str, kinds, group_column: str, where: str = "TRUE",
-                    key_params: list | None = None) -> pl.DataFrame:
-    sql, params = attributed_edges_sql(scope, key_sql, kinds)
-    shares = ", ".join(f"sum(CASE WHEN {condition.format(u=UNASSIGNED)} THEN weight ELSE 0 END) / sum(weight) AS {name}"
-                       for name, (_, _, condition) in DIRECTION_SHARES.items())
-    return frame(con, f"""{sql}
-        SELECT {group_column} AS grp, sum(weight) AS total_weight, count(*) AS pairs, {shares}
-        FROM edges WHERE {where} GROUP BY 1 ORDER BY 1""", params + (key_params or []))
+def attributed_edges(shape: ScopeShape, by_kind: bool, granularity: str | None) -> ibis.Table:
+    """Edges aggregated per (grp, sender, receiver) -- grp is 'all', or the bucket of ``granularity`` holding the
+    act's day -- with both ends' rank, office, region and role and their distance in the chain of command."""
+    ev = scoped_acts(shape, by_kind=by_kind)
+    grp = E.bucket_start(ev.day, granularity) if granularity else ibis.literal("all")
+    agg = ev.group_by(grp=grp, src=ev.src, dst=ev.dst).aggregate(weight=ev.weight.sum())
+    pf = E.table("person_facts")
+    s = pf.select(_s_id="person_id", s_region="region", s_office="office", s_role="role", s_rank="role_rank")
+    t = pf.select(_t_id="person_id", t_region="region", t_office="office", t_role="role", t_rank="role_rank")
+    chain = E.table("manager_chain")
+    up = chain.select(_u_person="person_id", _u_ancestor="ancestor_id", up_depth="depth")
+    down = chain.select(_d_person="person_id", _d_ancestor="ancestor_id", down_depth="depth")
+    e = agg.inner_join(s, agg.src == s._s_id).inner_join(t, agg.dst == t._t_id)
+    e = e.left_join(up, (e.src == up._u_person) & (e.dst == up._u_ancestor))
+    e = e.left_join(down, (e.dst == down._d_person) & (e.src == down._d_ancestor))
+    return e.select("grp", "src", "dst", "weight", "s_region", "s_office", "s_role", "s_rank", "t_region", "t_office",
+                    "t_role", "t_rank", "up_depth", "down_depth")
+
+
+@cache
+def direction_expression(shape: ScopeShape, by_kind: bool, granularity: str | None, by_region: bool) -> ibis.Table:
+    """grp, total_weight, pairs and every direction share (see the module docstring)."""
+    e = attributed_edges(shape, by_kind, granularity)
+    if granularity:
+        e = e.filter(e.grp.notnull())
+    total = e.weight.sum()
+    shares = {name: ibis.ifelse(condition(e), e.weight, 0.0).sum() / total
+              for name, (_, _, condition) in DIRECTION_SHARES.items()}
+    return e.group_by(grp=e.s_region if by_region else e.grp).aggregate(
+        total_weight=total, pairs=e.count(), **shares).order_by("grp")
+
+
+def direction_frame(con, scope: Scope, kinds, granularity: str | None = None, by_region: bool = False) -> pl.DataFrame:
+    expression = direction_expression(scope.shape, bool(kinds), granularity, by_region)
+    return E.engine_of(con).frame(expression, acts_inputs(scope, kinds))
 
 
 DIRECTION_DEFINITION = {
@@ -136,10 +158,11 @@ DIRECTION_DEFINITION = {
         requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT,
         parameters=(by(("none", "region"), "none", "Desglose: none (total, segmento 'all') o region (región del emisor).",
                        "Breakdown: none (total, segment 'all') or region (the sender's region)."), KINDS),
-        group="flows", cells=Cells(key="segment", by=(("none", None, False), ("region", "region", True))))
-def feedback_direction(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "none", kinds=None) -> pl.DataFrame:
-    column = "s_region" if by == "region" else "'all'"
-    return direction_frame(con, scope, "'all'", kinds, column).rename({"grp": "segment"})
+        group="flows", shared=True,
+        cells=Cells(key="segment", by=(("none", None, False), ("region", "region", True))))
+def feedback_direction(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, by: str = "none",
+                       kinds=None) -> pl.DataFrame:
+    return direction_frame(con, scope, kinds, by_region=by == "region").rename({"grp": "segment"})
 
 
 @metric("feedback_direction_trend", label={"es": "Tendencia de la dirección", "en": "Feedback direction trend"},
@@ -150,18 +173,22 @@ def feedback_direction(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "
                     "en": "As feedback direction, per bucket of the scope's granularity (undated interactions fall "
                           "in no bucket)."},
         columns=(PERIOD, *TOTALS, *SHARE_COLUMNS), requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT,
-        parameters=(KINDS,), group="flows", cells=WHOLE_SCOPE)
-def feedback_direction_trend(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None) -> pl.DataFrame:
-    result = direction_frame(con, scope, "CAST(date_trunc(?, day) AS DATE)", kinds, "grp", where="grp IS NOT NULL",
-                             key_params=[scope.granularity])
-    return result.rename({"grp": "period"})
+        parameters=(KINDS,), group="flows", shared=True,
+        cells=WHOLE_SCOPE)
+def feedback_direction_trend(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
+    return direction_frame(con, scope, kinds, granularity=scope.granularity).rename({"grp": "period"})
+
+
+@cache
+def matrix_expression(shape: ScopeShape, by_kind: bool, side: str) -> ibis.Table:
+    """sender, receiver (their role or region), s_rank, t_rank, weight: the edges' weight per pair of sides."""
+    e = attributed_edges(shape, by_kind, None)
+    return e.group_by(sender=e[f"s_{side}"], receiver=e[f"t_{side}"]).aggregate(
+        s_rank=e.s_rank.min(), t_rank=e.t_rank.min(), weight=e.weight.sum())
 
 
 def matrix(con, scope: Scope, side: str, kinds) -> pl.DataFrame:
-    sql, params = attributed_edges_sql(scope, "'all'", kinds)
-    result = frame(con, f"""{sql}
-        SELECT s_{side} AS sender, t_{side} AS receiver, min(s_rank) AS s_rank, min(t_rank) AS t_rank,
-               sum(weight) AS weight FROM edges GROUP BY ALL""", params)
+    result = E.engine_of(con).frame(matrix_expression(scope.shape, bool(kinds), side), acts_inputs(scope, kinds))
     total = result["weight"].sum() if result.height else 0
     return result.with_columns(share=pl.col("weight") / total if total else pl.lit(0.0))
 
@@ -177,9 +204,9 @@ RANKS = (col("sender_rank", "int32", "Rango emisor", "Sender rank", "number"),
                     "en": "Weight per role pair and its share of the total; roles ordered by rank."},
         columns=(col("sender_role", "str", "Rol emisor", "Sender role", "role"),
                  col("receiver_role", "str", "Rol receptor", "Receiver role", "role"), *RANKS, WEIGHT, SHARE),
-        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows",
+        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True,
         cells=Cells(matrix=("sender_role", "receiver_role"), dimension="role", keys=("sender_rank", "receiver_rank")))
-def role_flow_matrix(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None) -> pl.DataFrame:
+def role_flow_matrix(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
     return (matrix(con, scope, "role", kinds)
             .rename({"sender": "sender_role", "receiver": "receiver_role", "s_rank": "sender_rank",
                      "t_rank": "receiver_rank"})
@@ -194,9 +221,9 @@ def role_flow_matrix(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None) -
                     "en": "Weight per region pair and its share of the total."},
         columns=(col("sender_region", "str", "Región emisora", "Sender region", "unit"),
                  col("receiver_region", "str", "Región receptora", "Receiver region", "unit"), WEIGHT, SHARE),
-        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows",
+        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True,
         cells=Cells(matrix=("sender_region", "receiver_region"), dimension="region"))
-def region_flow_matrix(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None) -> pl.DataFrame:
+def region_flow_matrix(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
     return (matrix(con, scope, "region", kinds).rename({"sender": "sender_region", "receiver": "receiver_region"})
             .sort(["sender_region", "receiver_region"]).select("sender_region", "receiver_region", "weight", "share"))
 
@@ -211,9 +238,9 @@ def region_flow_matrix(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None)
                  col("value", "float", "Peso", "Weight", "number"),
                  col("source_rank", "int32", "Rango emisor", "Sender rank", "number"),
                  col("target_rank", "int32", "Rango receptor", "Receiver rank", "number")),
-        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows",
+        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True,
         cells=Cells(matrix=("source_label", "target_label"), dimension="role", keys=("source_rank", "target_rank")))
-def role_flow_sankey(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None) -> pl.DataFrame:
+def role_flow_sankey(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
     """A Sankey draws senders on the left and receivers on the right."""
     return role_flow_matrix(con, scope, kinds=kinds).select(
         pl.col("sender_role").alias("source_label"), pl.col("receiver_role").alias("target_label"),

@@ -11,72 +11,110 @@ people (bots excluded); the receiver must be a non-bot person and, with
 out of edges and counted apart.
 
 Graphs are always built from aggregated edge frames (one row per pair), never
-from raw events row by row.
+from raw events row by row. The scoped acts are an Ibis expression
+(``scoped_acts``): the flows built on them run on DuckDB and on Spark.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import duckdb
+import ibis
 import networkx as nx
 import polars as pl
 
-from pulso.core.scope import Scope
-from pulso.core.sql import frame
+from pulso.core import expr as E
+from pulso.core.expr import Engine
+from pulso.core.scope import Scope, ScopeShape, people_in_scope
 
 
-def events_sql(scope: Scope, both_in_scope: bool = False, self_only: bool = False,
-               kinds: tuple[str, ...] | None = None) -> tuple[str, list]:
-    """``WITH sp AS (...), ev AS (...)`` -- the scoped acts as ``ev``: src, dst, kind, ts (UTC), day, weight, and
-    its parameters. Without ``self_only`` self-acts are left out; with it, only they are kept."""
-    sp, params = scope.people_cte()
-    group_condition, group_params = scope.group_condition("x.group_id")
-    target = "sp" if both_in_scope else "(SELECT person_id FROM person_facts WHERE NOT is_bot)"
-    kind_condition, kind_params = ("x.kind IN (SELECT unnest(?::VARCHAR[]))", [list(kinds)]) if kinds else ("TRUE", [])
-    sql = f"""
-        WITH {sp},
-        ev AS (
-            SELECT x.source_person_id AS src, x.target_person_id AS dst, x.kind, x.occurred_at AS ts, x.day, x.weight
-            FROM acts x JOIN sp s ON s.person_id = x.source_person_id
-            JOIN {target} t ON t.person_id = x.target_person_id
-            WHERE {'x.is_self' if self_only else 'NOT x.is_self'} AND {group_condition} AND {kind_condition}
-              AND (x.day IS NULL OR x.day BETWEEN ? AND ?))"""
-    return sql, params + group_params + kind_params + [scope.start, scope.end]
+ACTS_ARGS = E.Args("acts_args", period_start="date", period_end="date")
+KINDS_TABLE = "act_kinds"
 
 
-def pair_edges(con: duckdb.DuckDBPyConnection, scope: Scope, kinds: tuple[str, ...] | None = None,
+@cache
+def scoped_acts(shape: ScopeShape, both_in_scope: bool = False, self_only: bool = False,
+                by_kind: bool = False) -> ibis.Table:
+    """The scoped acts: src, dst, kind, ts (UTC), day, weight. The sender is in scope; the receiver is a non-bot
+    person (in scope too with ``both_in_scope``); self-acts are left out (only they are kept with ``self_only``);
+    with ``by_kind`` only the kinds listed in the ``act_kinds`` table. Reads ``acts_args`` for the period."""
+    sp = people_in_scope(shape)
+    x = ACTS_ARGS.join(E.table("acts"))
+    if both_in_scope:
+        targets = sp.person_id
+    else:
+        pf = E.table("person_facts")
+        targets = pf.filter(~pf.is_bot).person_id
+    keep = [x.source_person_id.isin(sp.person_id), x.target_person_id.isin(targets),
+            x.is_self if self_only else ~x.is_self,
+            x.day.isnull() | x.day.between(x.period_start, x.period_end)]
+    if shape.groups:
+        keep.append(x.group_id.isin(ibis.table({"value": "string"}, name="scope_groups").value))
+    if by_kind:
+        keep.append(x.kind.isin(ibis.table({"value": "string"}, name=KINDS_TABLE).value))
+    x = x.filter(*keep)
+    return x.select(src=x.source_person_id, dst=x.target_person_id, kind=x.kind, ts=x.occurred_at, day=x.day,
+                    weight=x.weight)
+
+
+def acts_inputs(scope: Scope, kinds: tuple[str, ...] | None = None) -> dict:
+    """The data ``scoped_acts`` reads for ``scope`` (and the chosen kinds)."""
+    inputs = {**scope.inputs(), **ACTS_ARGS.data(period_start=scope.start, period_end=scope.end)}
+    if kinds:
+        inputs.update(E.list_table(KINDS_TABLE, kinds))
+    return inputs
+
+
+@cache
+def _pair_expression(shape: ScopeShape, by_kind: bool, granularity: str | None, undated: bool = False) -> ibis.Table:
+    ev = scoped_acts(shape, both_in_scope=True, by_kind=by_kind)
+    if granularity:
+        if not undated:
+            ev = ev.filter(ev.day.notnull())
+        return ev.group_by(period=E.bucket_start(ev.day, granularity), source_person_id=ev.src,
+                           target_person_id=ev.dst).aggregate(weight=ev.weight.sum(), events=ev.count()).order_by(
+            ibis.asc("period", nulls_first=False), "source_person_id", "target_person_id")
+    return ev.group_by(source_person_id=ev.src, target_person_id=ev.dst).aggregate(
+        weight=ev.weight.sum(), events=ev.count()).order_by("source_person_id", "target_person_id")
+
+
+def pair_edges(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds: tuple[str, ...] | None = None,
                by_period: bool = False, undated: bool = False) -> pl.DataFrame:
     """Edges aggregated per (source, target) over all kinds (or ``kinds``), both ends in scope.
 
     Columns: source_person_id, target_person_id, weight, events (and period when ``by_period``:
     the bucket of scope.granularity; undated acts are then left out, or with ``undated`` kept with a null period).
     """
-    sql, params = events_sql(scope, both_in_scope=True, kinds=kinds)
-    if by_period:
-        return frame(con, f"""{sql}
-            SELECT CAST(date_trunc(?, day) AS DATE) AS period, src AS source_person_id, dst AS target_person_id,
-                   sum(weight) AS weight, count(*) AS events
-            FROM ev WHERE day IS NOT NULL OR ? GROUP BY ALL ORDER BY ALL""", params + [scope.granularity, undated])
-    return frame(con, f"""{sql}
-        SELECT src AS source_person_id, dst AS target_person_id, sum(weight) AS weight, count(*) AS events
-        FROM ev GROUP BY ALL ORDER BY ALL""", params)
+    expression = _pair_expression(scope.shape, bool(kinds), scope.granularity if by_period else None,
+                                  by_period and undated)
+    return E.engine_of(con).frame(expression, acts_inputs(scope, kinds))
 
 
-def self_loops(con: duckdb.DuckDBPyConnection, scope: Scope, kinds: tuple[str, ...] | None = None,
+def self_loops(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds: tuple[str, ...] | None = None,
                by_period: bool = False) -> dict:
     """People in scope with an act towards themself, per bucket of scope.granularity (None: undated acts) or,
     without ``by_period``, over the whole scope (key None): the self-loops a graph of the acts would have."""
-    sql, params = events_sql(scope, self_only=True, kinds=kinds)
-    bucket = "CAST(date_trunc(?, day) AS DATE)" if by_period else "CAST(NULL AS DATE)"
-    found = frame(con, f"{sql} SELECT {bucket} AS period, count(DISTINCT src) AS n FROM ev GROUP BY ALL",
-                  params + ([scope.granularity] if by_period else []))
-    return dict(found.iter_rows())
+    expression = _self_loop_expression(scope.shape, bool(kinds), scope.granularity if by_period else None)
+    return dict(E.engine_of(con).frame(expression, acts_inputs(scope, kinds)).iter_rows())
 
 
-def scoped_people(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+@cache
+def _self_loop_expression(shape: ScopeShape, by_kind: bool, granularity: str | None) -> ibis.Table:
+    ev = scoped_acts(shape, self_only=True, by_kind=by_kind)
+    period = E.bucket_start(ev.day, granularity) if granularity else ibis.null("date")
+    return ev.group_by(period=period).aggregate(n=ev.src.nunique())
+
+
+def scoped_people(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.DataFrame:
     """person_id, display_name, region, office, role of the scoped people (bots excluded)."""
-    sp, params = scope.people_cte()
-    return frame(con, f"WITH {sp} SELECT person_id, display_name, region, office, role FROM sp ORDER BY person_id",
-                 params)
+    return E.engine_of(con).frame(_people_expression(scope.shape), scope.inputs())
+
+
+@cache
+def _people_expression(shape: ScopeShape) -> ibis.Table:
+    sp = people_in_scope(shape)
+    return sp.select("person_id", "display_name", "region", "office", "role").order_by("person_id")
 
 
 def build_digraph(edges: pl.DataFrame, people: pl.DataFrame | None = None) -> nx.DiGraph:

@@ -1,35 +1,41 @@
 """The KPI cards: one registered metric per indicator, and ``kpi_summary`` composed from them.
 
 Every KPI is declared once, here, as an aggregate over **the people in scope in
-the period** (``pp``): one row per person in scope (``pulso.core.scope``) with
-what they did in the period, read from ``person_day_activity`` (an action is
-``acted``, a contribution ``contributed``): ``acted``, ``contributed``,
-``active_days``, ``acted_28`` (in the 28 days ending on the period's last day),
-``acted_before`` (in the previous period of the same length), the sums
-``threads_started``, ``replies``, ``likes`` (reactions the person's messages
-received in the period, from any giver -- unknown givers included: a source
-such as Stack Exchange gives up-votes without the voter), ``hashtags``, ``visits``,
-``visit_seconds``, the person's ``eligible``, ``joined_day`` and
-``first_contribution_day``, and the period's ``period_start``, ``period_end``
-and ``period_days``. Each KPI is a registered metric ``(con, scope) -> one row
-'value'``; ``kpi_summary``, the cards and the report list the KPIs in the order
-they are declared and compute them all in one pass per period. Adding a KPI is
-adding one declaration below.
+the period** (``pp``, ``people_period``): one row per person in scope
+(``pulso.core.scope``) with what they did in the period, read from
+``person_day_activity`` (an action is ``acted``, a contribution
+``contributed``): ``acted``, ``contributed``, ``active_days``, ``acted_28`` (in
+the 28 days ending on the period's last day), ``acted_before`` (in the previous
+period of the same length), the sums ``threads_started``, ``replies``,
+``likes`` (reactions the person's messages received in the period, from any
+giver -- unknown givers included: a source such as Stack Exchange gives
+up-votes without the voter), ``hashtags``, ``visits``, ``visit_seconds``, the
+person's ``eligible``, ``joined_day`` and ``first_contribution_day``, and the
+period's ``period_start``, ``period_end`` and ``period_days``. Each KPI is a
+registered metric ``(con, scope) -> one row 'value'``; ``kpi_summary``, the
+cards and the report list the KPIs in the order they are declared and compute
+them all in one pass per period. Adding a KPI is adding one declaration below.
+
+The aggregates are Ibis expressions (``pulso.core.expr``): the same definitions
+run on DuckDB and on Spark. The period's dates travel as data (``KPI_ARGS``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 
 import duckdb
+import ibis
 import polars as pl
 
 from metrics.registry import WHOLE_SCOPE, MetricDefinition, col, kpis, metric, missing_facts
 from metrics.store import data_span
-from pulso.core.scope import Scope, eligible
-from pulso.core.sql import one
+from pulso.core import expr as E
+from pulso.core.expr import Engine, count_where
+from pulso.core.scope import Scope, ScopeShape, eligible_expr, people_in_scope
 
 EVENTS = ("messages", "reactions", "visits")
 CONTRIBUTIONS = ("messages", "reactions")
@@ -42,111 +48,126 @@ class Kpi:
     name: str
     label: tuple[str, str]  # es, en: the card's title
     definition: tuple[str, str]  # es, en: the card's help
-    expression: str  # an aggregate over the people in scope in the period (see the module docstring)
+    expression: Callable[[ibis.Table], ibis.Scalar]  # an aggregate over the people in scope in the period (``pp``)
     value: str = "people"  # a key of FORMATS
     change: str = "percent"  # percent (relative) or points (for shares)
     requires: tuple[str, ...] = ("people",)
     requires_any: tuple[str, ...] = ()
+    decimals: int | None = None  # rounded (half away from zero) to this many decimals
 
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("active_accounts", ("Cuentas activas", "Active accounts"),
         ("Personas con al menos una acción en el periodo: visita, hilo, respuesta o me gusta.",
          "People with at least one action in the period: a visit, a thread, a reply or a like."),
-        "count(*) FILTER (WHERE acted)", requires_any=EVENTS),
+        lambda pp: count_where(pp, pp.acted), requires_any=EVENTS),
     Kpi("contributing_accounts", ("Cuentas que aportan", "Contributing accounts"),
         ("Personas que en el periodo iniciaron un hilo, respondieron o dieron me gusta.",
          "People who started a thread, replied or liked in the period."),
-        "count(*) FILTER (WHERE contributed)", requires_any=CONTRIBUTIONS),
+        lambda pp: count_where(pp, pp.contributed), requires_any=CONTRIBUTIONS),
     Kpi("adoption", ("Adopción", "Adoption"),
         ("Personas elegibles (en el directorio, sin baja al cierre) activas en el periodo ÷ personas elegibles.",
          "Eligible people (in the directory, not left by the period's end) active in the period ÷ eligible people."),
-        "count(*) FILTER (WHERE eligible AND acted) / nullif(count(*) FILTER (WHERE eligible), 0)",
+        lambda pp: count_where(pp, pp.eligible & pp.acted) / count_where(pp, pp.eligible).nullif(0),
         value="ratio", change="points", requires_any=EVENTS),
     Kpi("stickiness", ("Adherencia (DAU/MAU)", "Stickiness (DAU/MAU)"),
         ("Promedio de activos diarios en el periodo ÷ activos en los 28 días que terminan al cierre del periodo.",
          "Average daily active people over the period ÷ people active in the 28 days ending on its last day."),
-        "sum(active_days) / any_value(period_days) / nullif(count(*) FILTER (WHERE acted_28), 0)",
+        lambda pp: pp.active_days.sum() / pp.period_days.max() / count_where(pp, pp.acted_28).nullif(0),
         value="ratio", change="points", requires_any=EVENTS),
     Kpi("threads_started", ("Hilos iniciados", "Threads started"),
         ("Mensajes que inician un hilo, escritos en el periodo por personas del alcance.",
          "Messages starting a thread, written in the period by people in scope."),
-        "sum(threads_started)", value="count", requires=("messages",)),
+        lambda pp: pp.threads_started.sum(), value="count", requires=("messages",)),
     Kpi("replies", ("Respuestas", "Replies"),
         ("Respuestas escritas en el periodo por personas del alcance.", "Replies written in the period by people in scope."),
-        "sum(replies)", value="count", requires=("messages",)),
+        lambda pp: pp.replies.sum(), value="count", requires=("messages",)),
     Kpi("likes", ("Me gusta", "Likes"),
         ("Me gusta y otras reacciones recibidos en el periodo por los mensajes de personas del alcance, de "
          "cualquiera, también de quien la fuente no identifica.",
          "Likes and other reactions received in the period by the messages of people in scope, from anyone, "
          "including givers the source does not name."),
-        "sum(likes)", value="count", requires=("reactions",)),
+        lambda pp: pp.likes.sum(), value="count", requires=("reactions",)),
     Kpi("hashtag_uses", ("Usos de hashtags", "Hashtag uses"),
         ("Hashtags en los mensajes escritos en el periodo por personas del alcance.",
          "Hashtags on the messages written in the period by people in scope."),
-        "sum(hashtags)", value="count", requires=("messages",)),
+        lambda pp: pp.hashtags.sum(), value="count", requires=("messages",)),
     Kpi("visits", ("Visitas", "Visits"),
         ("Visitas (sesiones) de personas del alcance en el periodo.", "Visits (sessions) by people in scope in the period."),
-        "sum(visits)", value="count", requires=("visits",)),
+        lambda pp: pp.visits.sum(), value="count", requires=("visits",)),
     Kpi("median_minutes_per_active", ("Minutos de uso (mediana)", "Time of use (median minutes)"),
         ("Mediana, entre las cuentas activas del periodo, de sus minutos de uso (duración de sus visitas).",
          "Median, over the period's active accounts, of their minutes of use (the length of their visits)."),
-        "round(median(visit_seconds / 60.0) FILTER (WHERE acted), 2)", value="minutes", requires=("visits",)),
+        lambda pp: E.median_where(pp.visit_seconds.cast("float64") / 60, pp.acted), value="minutes",
+        requires=("visits",), decimals=2),
     Kpi("new_accounts", ("Cuentas nuevas", "New accounts"),
         ("Personas del alcance cuya cuenta se creó en el periodo (solo si alguna fuente da la fecha de alta).",
          "People in scope whose account was created in the period (only where a source gives creation dates)."),
-        "count(*) FILTER (WHERE joined_day BETWEEN period_start AND period_end)", requires=("people", "join_dates")),
+        lambda pp: count_where(pp, pp.joined_day.between(pp.period_start, pp.period_end)),
+        requires=("people", "join_dates")),
     Kpi("first_time_contributors", ("Primeras aportaciones", "First-time contributors"),
         ("Personas cuya primera aportación de siempre cae en el periodo.",
          "People whose first contribution ever falls in the period."),
-        "count(*) FILTER (WHERE first_contribution_day BETWEEN period_start AND period_end)", requires_any=CONTRIBUTIONS),
+        lambda pp: count_where(pp, pp.first_contribution_day.between(pp.period_start, pp.period_end)),
+        requires_any=CONTRIBUTIONS),
     Kpi("returning_accounts", ("Cuentas que regresan", "Returning accounts"),
         ("Personas activas en el periodo que también lo estuvieron en el periodo anterior de igual duración.",
          "People active in the period who were also active in the previous period of the same length."),
-        "count(*) FILTER (WHERE acted AND acted_before)", requires_any=EVENTS),
+        lambda pp: count_where(pp, pp.acted & pp.acted_before), requires_any=EVENTS),
 )
+BY_NAME = {k.name: k for k in KPIS}
+KPI_ARGS = E.Args("kpi_args", period_start="date", period_end="date", previous_start="date", previous_end="date",
+                  first_day="date", window_start="date", period_days="float64")
 
 
-def kpi_values(con: duckdb.DuckDBPyConnection, scope: Scope, chosen: tuple[Kpi, ...]) -> list[float | None]:
+@cache
+def people_period(shape: ScopeShape) -> ibis.Table:
+    """``pp``: one row per person in scope with what they did in the period (see the module docstring)."""
+    a = KPI_ARGS
+    sp = people_in_scope(shape)
+    d = a.join(E.table("person_day_activity"))
+    d = d.filter(d.day.between(d.first_day, d.period_end))
+    in_period = d.day.between(d.period_start, d.period_end)
+    act = d.group_by(_person=d.person_id).aggregate(
+        _acted=count_where(d, d.acted & in_period) > 0, _contributed=count_where(d, d.contributed & in_period) > 0,
+        _active_days=count_where(d, d.acted & in_period),
+        _acted_28=count_where(d, d.acted & d.day.between(d.window_start, d.period_end)) > 0,
+        _acted_before=count_where(d, d.acted & d.day.between(d.previous_start, d.previous_end)) > 0,
+        _threads_started=d.threads_started.sum(where=in_period), _replies=d.replies.sum(where=in_period),
+        _likes=d.likes_received.sum(where=in_period), _hashtags=d.hashtags_used.sum(where=in_period),
+        _visits=d.visits.sum(where=in_period), _visit_seconds=d.visit_seconds.sum(where=in_period))
+    base = a.join(sp)  # the period's dates as columns of every row
+    j = base.left_join(act, base.person_id == act._person)
+    return j.select(
+        person_id=j.person_id, eligible=eligible_expr(j, j.period_end), joined_day=j.joined_day,
+        first_contribution_day=j.first_contribution_day, acted=j._acted.coalesce(False),
+        contributed=j._contributed.coalesce(False), active_days=j._active_days.coalesce(0),
+        acted_28=j._acted_28.coalesce(False), acted_before=j._acted_before.coalesce(False),
+        threads_started=j._threads_started.coalesce(0), replies=j._replies.coalesce(0), likes=j._likes.coalesce(0),
+        hashtags=j._hashtags.coalesce(0), visits=j._visits.coalesce(0), visit_seconds=j._visit_seconds.coalesce(0),
+        period_start=j.period_start, period_end=j.period_end, period_days=j.period_days)
+
+
+@cache
+def kpi_expression(shape: ScopeShape, names: tuple[str, ...]) -> ibis.Table:
+    """One row: the named KPIs over the people in scope in the period."""
+    pp = people_period(shape)
+    return pp.aggregate(**{name: E.cast(BY_NAME[name].expression(pp), "float64") for name in names})
+
+
+def kpi_values(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, chosen: tuple[Kpi, ...]) -> list[float | None]:
     """The chosen KPIs' values for ``scope``, in one pass over the rollup."""
-    sp, params = scope.people_cte()
     previous = scope.previous()
-    first = min(previous.start, scope.end - timedelta(days=27))
-    in_period = "day BETWEEN b.period_start AND b.period_end"
-    found = one(con, f"""
-        WITH {sp},
-        b AS (SELECT ?::DATE AS period_start, ?::DATE AS period_end, ?::DATE AS previous_start,
-                     ?::DATE AS previous_end, ?::DATE AS first_day, ?::DOUBLE AS period_days),
-        act AS (
-            SELECT person_id,
-                   bool_or(acted) FILTER (WHERE {in_period}) AS acted,
-                   bool_or(contributed) FILTER (WHERE {in_period}) AS contributed,
-                   count(*) FILTER (WHERE acted AND {in_period}) AS active_days,
-                   bool_or(acted) FILTER (WHERE day BETWEEN b.period_end - 27 AND b.period_end) AS acted_28,
-                   bool_or(acted) FILTER (WHERE day BETWEEN b.previous_start AND b.previous_end) AS acted_before,
-                   sum(threads_started) FILTER (WHERE {in_period}) AS threads_started,
-                   sum(replies) FILTER (WHERE {in_period}) AS replies,
-                   sum(likes_received) FILTER (WHERE {in_period}) AS likes,
-                   sum(hashtags_used) FILTER (WHERE {in_period}) AS hashtags,
-                   sum(visits) FILTER (WHERE {in_period}) AS visits,
-                   sum(visit_seconds) FILTER (WHERE {in_period}) AS visit_seconds
-            FROM person_day_activity, b WHERE day BETWEEN b.first_day AND b.period_end GROUP BY person_id),
-        pp AS (
-            SELECT sp.person_id, {eligible('sp', 'b.period_end')} AS eligible, sp.joined_day,
-                   sp.first_contribution_day, coalesce(act.acted, FALSE) AS acted,
-                   coalesce(act.contributed, FALSE) AS contributed, coalesce(act.active_days, 0) AS active_days,
-                   coalesce(act.acted_28, FALSE) AS acted_28, coalesce(act.acted_before, FALSE) AS acted_before,
-                   coalesce(act.threads_started, 0) AS threads_started, coalesce(act.replies, 0) AS replies,
-                   coalesce(act.likes, 0) AS likes, coalesce(act.hashtags, 0) AS hashtags,
-                   coalesce(act.visits, 0) AS visits, coalesce(act.visit_seconds, 0) AS visit_seconds,
-                   b.period_start, b.period_end, b.period_days
-            FROM sp CROSS JOIN b LEFT JOIN act USING (person_id))
-        SELECT {", ".join(k.expression for k in chosen)} FROM pp""",
-        params + [scope.start, scope.end, previous.start, previous.end, first, float(scope.days)])
-    return [None if v is None else float(v) for v in found]
+    args = KPI_ARGS.data(period_start=scope.start, period_end=scope.end, previous_start=previous.start,
+                         previous_end=previous.end, first_day=min(previous.start, scope.end - timedelta(days=27)),
+                         window_start=scope.end - timedelta(days=27), period_days=float(scope.days))
+    found = E.engine_of(con).frame(kpi_expression(scope.shape, tuple(k.name for k in chosen)),
+                                   {**scope.inputs(), **args}).row(0)
+    return [None if v is None else E.round_half_away(v, k.decimals) if k.decimals is not None else float(v)
+            for v, k in zip(found, chosen)]
 
 
-def kpi_frame(con: duckdb.DuckDBPyConnection, scope: Scope, kpi: Kpi) -> pl.DataFrame:
+def kpi_frame(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kpi: Kpi) -> pl.DataFrame:
     return pl.DataFrame({"value": kpi_values(con, scope, (kpi,))}, schema={"value": pl.Float64})
 
 
@@ -159,12 +180,11 @@ def register(kpi: Kpi) -> None:
     metric(kpi.name, label={"es": kpi.label[0], "en": kpi.label[1]}, description={"es": es, "en": en},
            definition={"es": es, "en": en}, columns=(col("value", "float", label_es, label_en, fmt),),
            requires=kpi.requires, requires_any=kpi.requires_any, group="kpi", kind="kpi", change=kpi.change,
-           cells=WHOLE_SCOPE)(function)
+           shared=True, cells=WHOLE_SCOPE)(function)
 
 
 for _kpi in KPIS:
     register(_kpi)
-BY_NAME = {k.name: k for k in KPIS}
 
 
 def change(definition: MetricDefinition, now: float | None, before: float | None) -> float | None:
@@ -192,9 +212,9 @@ def change(definition: MetricDefinition, now: float | None, before: float | None
              col("change", "float", "Cambio", "Change", "number"),
              col("change_unit", "str", "Unidad del cambio", "Change unit", "id"),
              col("available", "bool", "Disponible", "Available", "bool")),
-    requires=("people",), group="kpi", cells=WHOLE_SCOPE,
+    requires=("people",), group="kpi", shared=True, cells=WHOLE_SCOPE,
 )
-def kpi_summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
+def kpi_summary(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.DataFrame:
     """One row per KPI, in card order: every KPI in one pass for the period and one for the previous period."""
     span = data_span(con)
     previous = scope.previous().clipped(*span) if span else scope.previous()

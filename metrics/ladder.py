@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from functools import cache
 
 import duckdb
+import ibis
 import polars as pl
 
 from metrics.columns import PEOPLE, PERSON, SEGMENT, STAGE
 from metrics.parameters import by
 from metrics.registry import WHOLE_SCOPE, Cells, Parameter, col, metric
-from pulso.core.scope import Scope, eligible, not_left
-from pulso.core.sql import frame
+from pulso.core import expr as E
+from pulso.core.expr import Engine, count_where
+from pulso.core.scope import Scope, ScopeShape, eligible_expr, not_left_expr, people_in_scope
 
 STAGES = ("unaware", "interested", "first_time", "regular", "enthusiast")
 
@@ -68,50 +71,77 @@ DEFINITION = {
 }
 
 
-def ladder_frame(con: duckdb.DuckDBPyConnection, scope: Scope, regular_weeks: int, regular_window: int,
+LADDER_ARGS = E.Args("ladder_args", period_start="date", period_end="date", marks_after="date", window_start="date",
+                     regular_window="int64", enthusiast_window="int64", regular_weeks="int64", need_weeks="int64",
+                     enthusiast_threads="int64", enthusiast_people="int64")
+
+
+@cache
+def ladder_expression(shape: ScopeShape) -> ibis.Table:
+    """person_id, name, region, office, role, stage: one row per person on the ladder at the period's end."""
+    a = LADDER_ARGS
+    sp = people_in_scope(shape)
+    d = a.join(E.table("person_day_activity"))
+    d = d.filter(d.contributed, d.day <= d.period_end, d.day > d.marks_after)
+    marks = d.select(_person=d.person_id, _week=d.period_end.delta(d.day, unit="day") // 7,
+                     _regular_window=d.regular_window, _enthusiast_window=d.enthusiast_window).distinct()
+    weeks = marks.group_by("_person").aggregate(
+        _regular_weeks=count_where(marks, marks._week < marks._regular_window),
+        _enthusiast_weeks=count_where(marks, marks._week < marks._enthusiast_window))
+    mf = a.join(E.table("message_facts"))
+    mf = mf.filter(mf.is_reply, mf.day.between(mf.window_start, mf.period_end))
+    threads = mf.group_by(_t_person=mf.author_id).aggregate(_threads=mf.thread_id.nunique())
+    x = a.join(E.table("acts"))
+    x = x.filter(x.kind.isin(("reply", "like")), ~x.is_self, x.day.between(x.window_start, x.period_end))
+    reach = x.group_by(_r_person=x.target_person_id).aggregate(_people=x.source_person_id.nunique())
+    j = a.join(sp)
+    j = j.left_join(weeks, j.person_id == weeks._person)
+    j = j.left_join(threads, j.person_id == threads._t_person)
+    j = j.left_join(reach, j.person_id == reach._r_person)
+    regular = j._regular_weeks.coalesce(0) >= j.regular_weeks
+    stage = ibis.cases(
+        (regular & (j._enthusiast_weeks.coalesce(0) >= j.need_weeks) & (j._threads.coalesce(0) >= j.enthusiast_threads)
+         & (j._people.coalesce(0) >= j.enthusiast_people), "enthusiast"),
+        (regular, "regular"),
+        (j.first_contribution_day.between(j.period_start, j.period_end), "first_time"),
+        (j.first_action_day <= j.period_end, "interested"),
+        else_="unaware")
+    j = j.filter(not_left_expr(j, j.period_end), (j.first_action_day <= j.period_end) | eligible_expr(j, j.period_end))
+    return j.select(person_id=j.person_id, name=j.display_name, region=j.region, office=j.office, role=j.role,
+                    stage=stage).order_by("person_id")
+
+
+def ladder_frame(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, regular_weeks: int, regular_window: int,
                  enthusiast_share: float, enthusiast_window: int, enthusiast_threads: int,
                  enthusiast_people: int) -> pl.DataFrame:
     """person_id, name, region, office, role, stage — one row per person on the ladder."""
-    sp, params = scope.people_cte()
     wide = max(int(regular_window), int(enthusiast_window))
     need_weeks = math.ceil(float(enthusiast_share) * int(enthusiast_window) - 1e-9)
-    window = [scope.end - timedelta(days=7 * int(enthusiast_window) - 1), scope.end]
-    return frame(con, f"""
-        WITH {sp},
-        week_marks AS (SELECT DISTINCT person_id, (?::DATE - day) // 7 AS week FROM person_day_activity
-                       WHERE contributed AND day <= ? AND day > ?::DATE - 7 * ?),
-        weeks AS (SELECT person_id, count(*) FILTER (WHERE week < ?) AS regular_weeks,
-                         count(*) FILTER (WHERE week < ?) AS enthusiast_weeks FROM week_marks GROUP BY person_id),
-        threads AS (SELECT author_id AS person_id, count(DISTINCT thread_id) AS threads FROM message_facts
-                    WHERE is_reply AND day BETWEEN ? AND ? GROUP BY author_id),
-        reach AS (SELECT target_person_id AS person_id, count(DISTINCT source_person_id) AS people FROM acts
-                  WHERE kind IN ('reply', 'like') AND NOT is_self AND day BETWEEN ? AND ?
-                  GROUP BY target_person_id)
-        SELECT sp.person_id, sp.display_name AS name, sp.region, sp.office, sp.role,
-          CASE
-            WHEN coalesce(w.regular_weeks, 0) >= ? AND coalesce(w.enthusiast_weeks, 0) >= ?
-                 AND coalesce(t.threads, 0) >= ? AND coalesce(r.people, 0) >= ? THEN 'enthusiast'
-            WHEN coalesce(w.regular_weeks, 0) >= ? THEN 'regular'
-            WHEN sp.first_contribution_day BETWEEN ? AND ? THEN 'first_time'
-            WHEN sp.first_action_day <= ? THEN 'interested'
-            ELSE 'unaware' END AS stage
-        FROM sp LEFT JOIN weeks w USING (person_id) LEFT JOIN threads t USING (person_id)
-        LEFT JOIN reach r USING (person_id)
-        WHERE {not_left('sp')} AND (sp.first_action_day <= ? OR {eligible('sp')})
-        ORDER BY sp.person_id
-    """, params + [scope.end, scope.end, scope.end, wide, int(regular_window), int(enthusiast_window)]
-        + window + window
-        + [int(regular_weeks), need_weeks, int(enthusiast_threads), int(enthusiast_people), int(regular_weeks),
-           scope.start, scope.end, scope.end, scope.end, scope.end, scope.end])
+    args = LADDER_ARGS.data(
+        period_start=scope.start, period_end=scope.end, marks_after=scope.end - timedelta(days=7 * wide),
+        window_start=scope.end - timedelta(days=7 * int(enthusiast_window) - 1), regular_window=int(regular_window),
+        enthusiast_window=int(enthusiast_window), regular_weeks=int(regular_weeks), need_weeks=need_weeks,
+        enthusiast_threads=int(enthusiast_threads), enthusiast_people=int(enthusiast_people))
+    return E.engine_of(con).frame(ladder_expression(scope.shape), {**scope.inputs(), **args})
+
+
+LEFT_ARGS = E.Args("left_args", day="date")
+
+
+@cache
+def _left_by() -> ibis.Table:
+    """person_id of the people who left on or before the day in ``left_args``."""
+    pf = LEFT_ARGS.join(E.table("person_facts"))
+    return pf.filter(pf.left_day <= pf.day).select("person_id")
 
 
 @metric("participation_ladder",
         label={"es": "Escalera de participación", "en": "Participation ladder"},
         description={"es": "Peldaño de cada persona al cierre del periodo.", "en": "Each person's rung at the period's end."},
         definition=DEFINITION, columns=(*PERSON, STAGE), requires=("people",),
-        requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder", person_level=True,
-        person_columns=("person_id",))
-def participation_ladder(con: duckdb.DuckDBPyConnection, scope: Scope, **params) -> pl.DataFrame:
+        requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder", shared=True,
+        person_level=True, person_columns=("person_id",))
+def participation_ladder(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, **params) -> pl.DataFrame:
     """person_id, name, region, office, role, stage (unaware, interested, first_time, regular, enthusiast)."""
     return ladder_frame(con, scope, **params)
 
@@ -124,9 +154,10 @@ def participation_ladder(con: duckdb.DuckDBPyConnection, scope: Scope, **params)
         requires_any=("messages", "reactions", "visits"),
         parameters=PARAMETERS + (by(("region", "office", "role"), None, "Segmento opcional: region, office o role.",
                                     "Optional segment: region, office or role."),),
-        group="ladder", cells=Cells(key="segment", by=((None, None, False), ("region", "region", False),
-                                                         ("office", "office", False), ("role", "role", False))))
-def participation_ladder_counts(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None,
+        group="ladder", shared=True,
+        cells=Cells(key="segment", by=((None, None, False), ("region", "region", False), ("office", "office", False),
+                                       ("role", "role", False))))
+def participation_ladder_counts(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, by: str | None = None,
                                 **params) -> pl.DataFrame:
     """segment ('all' without ``by``), stage, people — every stage listed, zero included, in ladder order."""
     people = ladder_frame(con, scope, **params).with_columns((pl.col(by) if by else pl.lit("all")).alias("segment"))
@@ -145,12 +176,13 @@ def participation_ladder_counts(con: duckdb.DuckDBPyConnection, scope: Scope, by
                                         col("to_stage", "str", "Ahora", "Now", "code"), PEOPLE,
                                         col("direction", "str", "Movimiento", "Move", "code")),
         requires=("people",), requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder",
+        shared=True,
         cells=WHOLE_SCOPE)
-def participation_transitions(con: duckdb.DuckDBPyConnection, scope: Scope, **params) -> pl.DataFrame:
+def participation_transitions(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, **params) -> pl.DataFrame:
     """from_stage, to_stage, people, direction (promoted / demoted / stayed). A person on the ladder in only one
     of the two periods counts as ``unaware`` in the other; people who left by the period's end are in neither."""
     now = ladder_frame(con, scope, **params).select("person_id", pl.col("stage").alias("to_stage"))
-    left = frame(con, "SELECT person_id FROM person_facts WHERE left_day <= ?", [scope.end])
+    left = E.engine_of(con).frame(_left_by(), LEFT_ARGS.data(day=scope.end))
     before = (ladder_frame(con, scope.previous(), **params).join(left, on="person_id", how="anti")
               .select("person_id", pl.col("stage").alias("from_stage")))
     both = now.join(before, on="person_id", how="full", coalesce=True).with_columns(

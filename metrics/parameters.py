@@ -5,14 +5,16 @@ from __future__ import annotations
 import duckdb
 
 from metrics.registry import Parameter
-from pulso.core.sql import rows
+from pulso.core import expr as E
+from pulso.core.expr import Engine
 
 BASE_KINDS = ("reply", "mention", "like")
 
 
-def act_kinds(con: duckdb.DuckDBPyConnection) -> list[str]:
+def act_kinds(con: duckdb.DuckDBPyConnection | Engine) -> list[str]:
     """Interaction kinds the store holds (replies, mentions, likes and the generic interactions' kinds)."""
-    return [r[0] for r in rows(con, "SELECT DISTINCT kind FROM acts ORDER BY kind")]
+    acts = E.table("acts")
+    return sorted(E.engine_of(con).frame(acts.select("kind").distinct())["kind"].drop_nulls().to_list())
 
 
 KINDS = Parameter("kinds", {"es": "Tipos de interacción a contar (reply, mention, like u otros del almacén), "

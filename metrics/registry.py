@@ -21,6 +21,11 @@ A KPI is a metric of kind ``kpi``: it returns one row with ``value`` and says
 how its change against the previous period is expressed (percent or
 percentage points). ``kpi_summary``, the dashboard's cards and the report are
 composed from the KPIs in registration order, so a new KPI is one function.
+
+A metric declared ``shared=True`` is written as Ibis expressions
+(``pulso.core.expr``) and runs on any engine: ``compute`` then accepts, in
+place of a DuckDB connection, an ``Engine`` such as Spark over a Parquet lake
+(``pulso metric NAME --engine spark``). Every other metric runs on DuckDB only.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import duckdb
 import polars as pl
 
 from pulso.core.errors import ParameterError, PulsoError
+from pulso.core.expr import Engine, is_duckdb
 from pulso.core.scope import Scope
 
 LANGUAGES = ("es", "en")
@@ -245,6 +251,7 @@ class MetricDefinition:
     person_columns: tuple[str, ...] = ()  # its columns holding person ids (narrowed to the viewer's people)
     store_wide: bool = False  # describes the whole store with person-level content: only for rights over everything
     cells: Cells | None = None  # an aggregate: which group of people each row is over
+    shared: bool = False  # written as shared Ibis expressions: runs on DuckDB and on Spark
 
     @property
     def module(self) -> str:
@@ -271,8 +278,9 @@ METRICS: dict[str, MetricDefinition] = {}
 def metric(name: str, *, label: dict[str, str], description: dict[str, str], definition: dict[str, str],
            columns: tuple[Column, ...], requires: tuple[str, ...] = (), requires_any: tuple[str, ...] = (),
            parameters: tuple[Parameter, ...] = (), group: str = "kpi", kind: str = "table",
-           change: str | None = None, notes: dict[str, str] | None = None, person_level: bool = False,
-           person_columns: tuple[str, ...] = (), store_wide: bool = False, cells: Cells | None = None):
+           change: str | None = None, notes: dict[str, str] | None = None, shared: bool = False,
+           person_level: bool = False, person_columns: tuple[str, ...] = (), store_wide: bool = False,
+           cells: Cells | None = None):
     """Register ``function`` as metric ``name``. Texts are dicts keyed by language (es, en)."""
 
     def decorate(function: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
@@ -307,7 +315,7 @@ def metric(name: str, *, label: dict[str, str], description: dict[str, str], def
         METRICS[name] = MetricDefinition(name, function, label, description, definition, tuple(columns),
                                          frozenset(requires), frozenset(requires_any), tuple(parameters), group,
                                          kind, change, notes, person_level or store_wide, tuple(person_columns),
-                                         store_wide, cells)
+                                         store_wide, cells, shared)
         return function
 
     return decorate
@@ -332,7 +340,12 @@ def kpis() -> list[MetricDefinition]:
     return [d for d in load_all_metrics().values() if d.kind == "kpi"]
 
 
-def missing_facts(con: duckdb.DuckDBPyConnection, definition: MetricDefinition) -> set[str]:
+def shared_metrics() -> list[str]:
+    """Names of the metrics that run on every engine (DuckDB and Spark)."""
+    return sorted(name for name, d in load_all_metrics().items() if d.shared)
+
+
+def missing_facts(con: duckdb.DuckDBPyConnection | Engine, definition: MetricDefinition) -> set[str]:
     from metrics.store import available_facts
 
     facts = available_facts(con)
@@ -359,10 +372,11 @@ def resolve_parameters(con: duckdb.DuckDBPyConnection | None, definition: Metric
     return values
 
 
-def compute(con: duckdb.DuckDBPyConnection, name: str, scope: Scope, **params) -> pl.DataFrame:
+def compute(con: duckdb.DuckDBPyConnection | Engine, name: str, scope: Scope, **params) -> pl.DataFrame:
     """Run metric ``name`` over ``scope``: facts checked, parameters validated, the viewer's rights enforced
     (``scope.rights``: refusals raise ``AccessDenied``; person rows narrowed; small groups suppressed), period
-    clipped to the data."""
+    clipped to the data. ``con`` is a DuckDB connection to a store, or an engine (Spark over a lake) for the shared
+    metrics (without a viewer's rights: the checks and suppression run on a store)."""
     from metrics import privacy
     from metrics.store import data_span, store_settings
 
@@ -370,6 +384,12 @@ def compute(con: duckdb.DuckDBPyConnection, name: str, scope: Scope, **params) -
     if name not in definitions:
         raise ParameterError(f"unknown metric {name!r} (see `pulso metric list`)")
     definition = definitions[name]
+    if not is_duckdb(con) and not definition.shared:
+        raise ParameterError(f"{name} runs on DuckDB only; on {getattr(con, 'name', 'this engine')} the shared metrics "
+                             f"are: {', '.join(shared_metrics())}")
+    if scope.rights is not None and not is_duckdb(con):
+        raise ParameterError(f"{name}: a viewer's rights (--viewer) apply to a store (DuckDB), not to "
+                             f"{getattr(con, 'name', 'this engine')}")
     missing = missing_facts(con, definition)
     if missing:
         raise FactsNotAvailable(name, missing)
@@ -422,6 +442,8 @@ def definitions_markdown(language: str = "en") -> str:
            "Every metric is a function `(connection, scope, **parameters) -> polars.DataFrame` in `metrics/`; "
            "the dashboard, the CLI (`pulso metric NAME ...`), the report and the notebooks call the same functions "
            "through `metrics.registry.compute`. "
+           "Metrics marked *Runs on DuckDB and Spark* are shared Ibis expressions that also run on Apache Spark "
+           "over a Parquet lake (`pulso metric NAME --engine spark --lake DIR`, docs/lake.md). "
            f"Labels are given in both languages ({language} first).", ""]
     out += vocabulary_markdown(language)
     groups: dict[str, list[MetricDefinition]] = {}
@@ -433,13 +455,14 @@ def definitions_markdown(language: str = "en") -> str:
             needs = sorted(d.requires) + ([" or ".join(sorted(d.requires_any))] if d.requires_any else [])
             out += [f"### `{d.name}` — {d.label[language]} / {d.label[other]}", "",
                     d.description[language], "", f"**Definition.** {d.definition[language]}", ""]
+            engines = " Runs on DuckDB and Spark." if d.shared else ""
             if d.kind == "kpi":
                 out += [f"KPI card; format: {d.value_format}; change against the previous period in "
                         f"{'percentage points' if d.change == 'points' else 'percent'}. "
-                        f"Needs: {', '.join(needs) or 'nothing'}.", ""]
+                        f"Needs: {', '.join(needs) or 'nothing'}.{engines}", ""]
             else:
                 out += [f"Needs: {', '.join(needs) or 'nothing'}. Columns: "
-                        + ", ".join(f"`{c.name}` ({c.format})" for c in d.columns) + ".", ""]
+                        + ", ".join(f"`{c.name}` ({c.format})" for c in d.columns) + f".{engines}", ""]
             out += [f"**Who sees it.** {access_line(d)}", ""]
             if d.parameters:
                 out += ["| parameter | default | allowed | meaning |", "|---|---|---|---|"]

@@ -50,10 +50,12 @@ class IngestSummary:
     warnings: list[str] = field(default_factory=list)
 
     def table_text(self) -> str:
-        header = f"{'table':<16}{'read':>10}{'loaded':>10}{'rejected':>10}{'duplicates':>12}"
+        # columns widen for counts of ten million and more (a space always separates them)
+        w = max([10] + [len(f"{n:,}") + 1 for counts in self.per_table.values() for n in counts])
+        header = f"{'table':<16}{'read':>{w}}{'loaded':>{w}}{'rejected':>{w}}{'duplicates':>{max(w, 12)}}"
         lines = [header, "-" * len(header)]
         for name, (read, loaded, rejected, duplicate) in self.per_table.items():
-            lines.append(f"{name:<16}{read:>10,}{loaded:>10,}{rejected:>10,}{duplicate:>12,}")
+            lines.append(f"{name:<16}{read:>{w},}{loaded:>{w},}{rejected:>{w},}{duplicate:>{max(w, 12)},}")
         return "\n".join(lines)
 
 

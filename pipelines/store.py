@@ -24,7 +24,7 @@ import duckdb
 
 from pipelines.errors import IngestError
 from pulso import __version__
-from pulso.core.schema import ALL_TABLES, SCHEMA_VERSION, create_table_sql
+from pulso.core.schema import ALL_TABLES, SCHEMA_VERSION, UPGRADABLE_VERSIONS, create_table_sql
 from pulso.core.settings import Settings
 from pulso.core.sql import one, run
 
@@ -48,7 +48,7 @@ def create_schema(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     found = None
     if one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'store_info'")[0]:
         found = one(con, "SELECT value FROM store_info WHERE key = 'schema_version'")
-    if found is not None and int(found[0]) != SCHEMA_VERSION:
+    if found is not None and int(found[0]) not in (SCHEMA_VERSION, *UPGRADABLE_VERSIONS):
         raise IngestError(None, f"the store has schema version {found[0]}, this Pulso writes {SCHEMA_VERSION}: "
                                 "load the exports again into a new store")
     for table in ALL_TABLES:

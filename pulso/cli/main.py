@@ -27,6 +27,7 @@ COMMANDS = (
     "pulso.cli.commands.metric",
     "pulso.cli.commands.report",
     "pulso.cli.commands.audit",
+    "pulso.cli.commands.lake",
 )
 
 DEFAULT_DB = Path("data/pulso.duckdb")

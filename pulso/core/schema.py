@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# Older schema versions whose canonical and bookkeeping tables are those of this one: publishing such a store
+# again (``pulso ingest --db FILE``, no paths) rebuilds its derived tables and upgrades it.
+UPGRADABLE_VERSIONS = (3,)
 
 
 @dataclass(frozen=True)
@@ -434,6 +437,35 @@ ACTS = Table(
     key=(), loaded_by_readers=False, grain="one row per act (per mentioned person for mentions)",
 )
 
+TZ_DAILY = Table(
+    "tz_daily",
+    "The organisation's time zone as data: per UTC day, the UTC offset before and after the (at most one) change "
+    "of offset that day, computed with Python's zoneinfo for the data's span plus two days "
+    "(`pulso/core/localtime.py`). Every local time of the derived tables is `ts + offset` from this table, on "
+    "DuckDB and on Spark alike.",
+    (
+        D("zone", "VARCHAR", "IANA time zone (the settings' organisation time zone)."),
+        D("utc_day", "DATE", "UTC day."),
+        D("switch_utc", "TIMESTAMP", "First UTC instant at which off_after applies (the day's start when the "
+                                     "offset does not change that day)."),
+        D("off_before", "INTEGER", "UTC offset in seconds before switch_utc."),
+        D("off_after", "INTEGER", "UTC offset in seconds from switch_utc on."),
+    ),
+    key=("utc_day",), loaded_by_readers=False, grain="one row per UTC day of the data's span (plus margin)",
+)
+
+MANAGER_CHAIN = Table(
+    "manager_chain",
+    "The chain of command: every manager above a person, with how many levels up (1 = the direct manager), "
+    "following person_facts.manager_id up to 30 levels (a cycle keeps its shortest distance).",
+    (
+        D("person_id", "VARCHAR", "The person."),
+        D("ancestor_id", "VARCHAR", "A manager above them."),
+        D("depth", "INTEGER", "Levels up: 1 = direct manager, 2 = the manager's manager, ..."),
+    ),
+    key=("person_id", "ancestor_id"), loaded_by_readers=False, grain="one row per person and manager above them",
+)
+
 PERSON_DAY_ACTIVITY = Table(
     "person_day_activity",
     "Per person and local day with any event. An **action** is a visit, a thread started, a reply or a like "
@@ -477,7 +509,7 @@ BOOKKEEPING_TABLES: tuple[Table, ...] = (
 )
 # Derived tables in build order (a table may read the ones before it).
 DERIVED_TABLES: tuple[Table, ...] = (
-    MESSAGE_FACTS, PERSON_DAY_ACTIVITY, PERSON_WEEK_ACTIVITY, PERSON_FACTS, THREADS, ACTS,
+    TZ_DAILY, MESSAGE_FACTS, PERSON_DAY_ACTIVITY, PERSON_WEEK_ACTIVITY, PERSON_FACTS, MANAGER_CHAIN, THREADS, ACTS,
 )
 ALL_TABLES: tuple[Table, ...] = READER_TABLES + BOOKKEEPING_TABLES
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES + DERIVED_TABLES}

@@ -229,3 +229,18 @@ def test_local_days_follow_daylight_saving_changes(tmp_path):
     ingest([export], db, settings=load_settings(config_path))
     assert rows(db, "SELECT CAST(day AS VARCHAR), threads_started FROM person_day_activity ORDER BY day") == [
         ("2026-03-07", 1), ("2026-06-30", 1), ("2026-07-01", 1)]
+
+
+def test_the_summary_keeps_its_columns_apart_at_a_hundred_million_rows():
+    """The 100M-event load printed 13,000,00013,000,000: columns widen to the longest count."""
+    from pipelines.ingest import IngestSummary
+
+    summary = IngestSummary("run", [])
+    summary.per_table = {"people": (39_040, 39_040, 0, 0), "visits": (80_000_000, 80_000_000, 0, 0)}
+    assert summary.table_text().splitlines() == [
+        "table                  read     loaded   rejected  duplicates",
+        "-------------------------------------------------------------",
+        "people               39,040     39,040          0           0",
+        "visits           80,000,000 80,000,000          0           0"]
+    summary.per_table = {"people": (39_040, 39_040, 0, 0)}  # below ten million: the usual widths
+    assert summary.table_text().splitlines()[2] == "people              39,040    39,040         0           0"

@@ -237,6 +237,33 @@ def test_cli_viewer_gets_the_same_rules(db, capsys):
     assert code == 0 and rows["Este"].count("< 5") == 6 and rows["Sur"].startswith("Sur,5,3,0.6")
     code, _, err = run_cli(capsys, "metric", "kpi_summary", "--db", db, *week, "--viewer", "nadie@banco.mx")
     assert code == 4 and "not a listed viewer" in err
+    # a viewer's rights are checked and applied on a store: on Spark over a lake, --viewer is refused
+    code, out, err = run_cli(capsys, "metric", "kpi_summary", "--engine", "spark", "--lake", db.parent / "no-lake",
+                             *week, "--viewer", "dir@banco.mx")
+    assert code == 2 and "--viewer applies to a store" in err and out == ""
+
+
+def test_the_shared_people_in_scope_carries_the_rights(db):
+    """The Ibis expression of the people in scope (what the shared metrics read, on DuckDB and on Spark) takes the
+    viewer's regions and offices as two more filter lists; an empty list selects nobody."""
+    from pulso.core.expr import DuckDBEngine
+    from pulso.core.scope import people_in_scope
+
+    connection = connect_read_only(db)
+    try:
+        def people(scope):
+            frame = DuckDBEngine(connection).frame(people_in_scope(scope.shape), scope.inputs())
+            return set(frame["person_id"])
+
+        assert len(people(W)) == 32
+        norte = replace(W, rights=rights_for(connection, "n3-2@banco.mx"))
+        assert people(norte) == {p for p, region, *_ in org.people() if region == "Norte"}  # 14 people
+        assert people(replace(norte, regions=("Oeste",))) == set()  # a filter outside the rights: nobody
+        o1 = replace(W, rights=rights_for(connection, "o1-1@banco.mx"))
+        assert people(o1) == {f"O1-{i}" for i in range(1, 9)}
+        assert people(replace(W, rights=Rights("regional manager", regions=(), person_level=True))) == set()
+    finally:
+        connection.close()
 
 
 def test_a_scoped_weekly_report_per_regional_manager(db, tmp_path, capsys):

@@ -32,6 +32,9 @@ def run(args) -> int:
     print(f"schema     {info.get('schema_version')} (Pulso {info.get('pulso_version')}), "
           f"published {info.get('published_at')}")
     print(f"span       {span[0]} .. {span[1]} (local days)" if span else "span       no dated activity")
+    if info.get("imported_from"):
+        print(f"lake       imported from {info['imported_from']}; derived tables built by "
+              f"{info.get('derived_built_by', '?')}")
     print(f"runs       {runs[0]} (last {runs[1]}), {rejected:,} rejected rows kept")
     print(f"settings   {settings.source} (digest {settings.digest})")
     print(f"  organisation  {settings.organization_name}, time zone {settings.timezone}")

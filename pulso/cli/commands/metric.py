@@ -6,9 +6,12 @@ prints it as a table, CSV or JSON. Without ``--from/--to`` the period is the
 last complete Monday-Sunday week with data, as on the dashboard. ``--viewer``
 computes it as that signed-in person would see it on the dashboard (the store's
 ``[[access.viewers]]``): the same refusals, narrowing and suppressed figures.
-Person-level results are written to the audit log. Exit codes: 0 done; 2 a bad
-argument (one line naming it and what is allowed); 3 the loaded sources do not
-supply what the metric needs; 4 no access ("sin acceso") for that viewer.
+Person-level results are written to the audit log. With ``--engine spark --lake
+LOCATION`` a shared metric runs on Apache Spark over a Parquet lake (``pulso
+lake export``) and prints the same frame (not with ``--viewer``: a viewer's
+rights apply to a store). Exit codes: 0 done; 2 a bad argument (one line naming
+it and what is allowed); 3 the loaded sources do not supply what the metric
+needs; 4 no access ("sin acceso") for that viewer.
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ def register(subparsers, common) -> None:
     p.add_argument("--format", dest="output", default="table", choices=("table", "csv", "json"))
     p.add_argument("--lang", default="es", choices=("es", "en"))
     add_viewer_options(p)
+    p.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"),
+                   help="duckdb (the store, default) or spark (a lake; the shared metrics only)")
+    p.add_argument("--lake", help="lake folder or URL, for --engine spark")
+    from pulso.cli.commands.lake import spark_options
+
+    spark_options(p)
     p.set_defaults(func=run)
 
 
@@ -107,7 +116,7 @@ def scope_from_args(args, con):
     else:
         span = data_span(con)
         if span is None:
-            raise UserError(f"{args.db}: the store holds no dated activity yet; give --from and --to")
+            raise UserError(f"{args.lake or args.db}: the store holds no dated activity yet; give --from and --to")
         start, end = last_complete_week(span[1])
     return Scope(start, end, tuple(args.region), tuple(args.office), tuple(args.role), tuple(args.group),
                  args.granularity, rights=viewer_rights(args, con))
@@ -150,6 +159,10 @@ def run(args) -> int:
         params["by"] = args.by
     if "lang" not in params and any(p.name == "lang" for p in definition.parameters):
         params["lang"] = args.lang  # metrics that write sentences (alerts' reasons) write them in --lang
+    if args.engine == "spark":
+        return run_on_spark(args, definition, params)
+    if args.lake:
+        raise UserError("--lake goes with --engine spark")
     con = connect_read_only(args.db)
     try:
         note = settings_note(con)
@@ -172,6 +185,39 @@ def run(args) -> int:
     finally:
         con.close()
     print_frame(frame, args.output, f"{definition.label[args.lang]} ({scope.start} – {scope.end})", definition)
+    return 0
+
+
+def run_on_spark(args, definition, params: dict) -> int:
+    """The metric on Spark over the lake: the same function, parameters and scope as on DuckDB."""
+    from metrics.registry import FactsNotAvailable, compute, shared_metrics
+    from pipelines.lake import Lake
+    from pulso.cli.commands.lake import spark_engine_session
+    from pulso.cli.main import UserError
+
+    if not args.lake:
+        raise UserError("--engine spark needs --lake LOCATION (a lake written by `pulso lake export`)")
+    if args.viewer:
+        raise UserError("--viewer applies to a store (the rights, refusals and suppression run on DuckDB); "
+                        "leave out --engine spark")
+    if not definition.shared:
+        raise UserError(f"{definition.name} runs on DuckDB only; on Spark: {', '.join(shared_metrics())}")
+    lake = Lake(args.lake)
+    manifest = lake.manifest()
+    with spark_engine_session(args) as session:
+        from pulso.spark.engine import SparkEngine
+
+        engine = SparkEngine(session, lake, manifest)
+        scope = scope_from_args(args, engine)
+        try:
+            frame = compute(engine, args.name, scope, **params)
+        except FactsNotAvailable as exc:
+            missing = ", ".join(sorted(exc.missing))
+            message = {"es": f"{args.name}: no disponible con las fuentes cargadas (falta: {missing})",
+                       "en": f"{args.name}: not available from the loaded sources (missing: {missing})"}[args.lang]
+            print(f"pulso: {message}", file=sys.stderr)
+            return EXIT_NOT_AVAILABLE
+    print_frame(frame, args.output, f"{definition.label[args.lang]} ({scope.start} – {scope.end})")
     return 0
 
 
