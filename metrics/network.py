@@ -39,7 +39,7 @@ from sklearn.metrics import adjusted_rand_score, completeness_score, homogeneity
 from metrics.columns import OFFICE, PERSON_ID, REGION, ROLE, TIE_MIN_WEIGHT
 from metrics.graph_build import build_digraph, pair_edges, scoped_people, self_loops, undirected
 from metrics.parameters import KINDS, LANG, SEED, limit
-from metrics.registry import Parameter, col, metric
+from metrics.registry import WHOLE_SCOPE, Parameter, col, metric
 from metrics.store import data_span
 from pulso.core.periods import bucket_starts
 from pulso.core.scope import UNASSIGNED, Scope
@@ -381,10 +381,12 @@ def _clustering(und: nx.Graph) -> dict:
 NODE = (PERSON_ID, REGION, OFFICE, ROLE)
 
 
-def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, parameters):
+def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, parameters, person_level=True):
+    """Network metrics list people (person-level) unless they summarise the whole graph."""
     return metric(name, label={"es": es, "en": en}, description={"es": desc_es, "en": desc_en},
                   definition={"es": def_es, "en": def_en}, columns=columns, requires=FACTS, requires_any=ANY_FACT,
-                  parameters=parameters, group="network")
+                  parameters=parameters, group="network", person_level=person_level,
+                  person_columns=("person_id",) if person_level else (), cells=None if person_level else WHOLE_SCOPE)
 
 
 @network_metric(
@@ -454,7 +456,7 @@ def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int 
      col("homogeneity", "float", "Homogeneidad", "Homogeneity", "score"),
      col("completeness", "float", "Completitud", "Completeness", "score"),
      col("interpretation", "str", "Qué significa", "What it means", "text")),
-    (SEED, RESOLUTION, KINDS, MIN_WEIGHT, LANG))
+    (SEED, RESOLUTION, KINDS, MIN_WEIGHT, LANG), person_level=False)
 def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
                            kinds=None, min_weight: float | None = None, lang: str = "es") -> pl.DataFrame:
     """One row (modularities and scores null when the graph has no edge)."""
@@ -552,7 +554,7 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
                                    "scope."}, kind="bool", default=True), KINDS,
      Parameter("exact_diameter_nodes", {"es": "Personas del mayor componente hasta las que el diámetro es exacto.",
                                         "en": "People in the largest component up to which the diameter is exact."},
-               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=1_000_000)))
+               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=1_000_000)), person_level=False)
 def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None,
                   exact_diameter_nodes: int = EXACT_DIAMETER_NODES) -> pl.DataFrame:
     """period (the bucket's first day; null for the undated row and for by_period=False) and the keys of
