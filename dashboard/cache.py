@@ -9,7 +9,10 @@
   closed only when the last run using it ends -- never under a running page.
 * Metric frames are ``st.cache_data`` keyed by the store version (path, mtime,
   inode) + metric name + scope + parameters, so a heavy metric (network,
-  topics) is computed once per store and view, never per page render.
+  topics) is computed once per store and view, never per page render. The
+  scope carries the viewer's rights, so a cached frame is only ever served to
+  viewers with the same rights (Streamlit's caches are shared by all sessions);
+  so are the filter options and the rights of an identity.
 """
 
 from __future__ import annotations
@@ -202,16 +205,23 @@ def metric_frame(db: str | Path, name: str, scope: Scope, **params) -> pl.DataFr
 def _store_fact(version: str, what: str) -> object:
     from metrics.parameters import act_kinds
     from metrics.store import data_span, store_settings
-    from metrics.store_overview import filter_options
 
     with cursor(version.split("|", 1)[0]) as con:
-        return {"filter_options": filter_options, "data_span": data_span, "settings": store_settings,
-                "act_kinds": act_kinds}[what](con)
+        return {"data_span": data_span, "settings": store_settings, "act_kinds": act_kinds}[what](con)
 
 
-def filter_options(db: str | Path) -> dict:
-    """The values the sidebar filters offer, cached per store version."""
-    return _store_fact(_version(db), "filter_options")
+@st.cache_data(show_spinner=False, max_entries=500)
+def _filter_options(version: str, rights) -> dict:
+    from metrics.store_overview import filter_options as options
+
+    with cursor(version.split("|", 1)[0]) as con:
+        return options(con, rights)
+
+
+def filter_options(db: str | Path, rights=None) -> dict:
+    """The values the sidebar filters offer to a viewer with ``rights``, cached per store version and rights
+    (Streamlit's caches are shared by every session: whatever depends on the viewer is part of the key)."""
+    return _filter_options(_version(db), rights)
 
 
 def data_span(db: str | Path):
@@ -262,3 +272,17 @@ def network_figure(db: str | Path, scope: Scope, level: str, lang: str, title: s
                    kinds: tuple[str, ...] | None = None):
     """The network drawing (layout included) cached per store version, scope, level and interaction kinds."""
     return _network_figure(_version(db), scope, level, lang, title, kinds)
+
+
+@st.cache_data(show_spinner=False, max_entries=500)
+def _viewer_rights(version: str, email: str, groups: tuple[str, ...]):
+    from metrics.access import rights_for
+
+    with cursor(version.split("|", 1)[0]) as con:
+        return rights_for(con, email, groups)
+
+
+def viewer_rights(db: str | Path, email: str, groups: tuple[str, ...]):
+    """The rights of a signed-in identity under the store's settings (None: no access), cached per store version
+    and identity."""
+    return _viewer_rights(_version(db), email, tuple(sorted(groups)))

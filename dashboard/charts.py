@@ -3,7 +3,9 @@
 Frames arrive translated (``present.translated``: role labels, region names, stage words). Long category
 names go on the vertical axis (horizontal bars) so labels never overlap; a time axis gets at most about seven
 ticks whatever the span (days, then months with the year where it changes); calendar events are markers with
-their title on hover rather than text that could collide; numbers use the language's one format.
+their title on hover rather than text that could collide; numbers use the language's one format. A row
+withheld to protect a small group (a ``suppressed`` column, ``metrics/privacy.py``) keeps its place and shows its
+marker ("< 5" or "—") instead of a figure.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.i18n import WEEKDAYS, fmt_date, fmt_month, fmt_number, fmt_percent, fmt_short_date, t
-from dashboard.present import code_label
+from dashboard.present import SUPPRESSED, code_label
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd")
@@ -109,6 +111,11 @@ def _value_text(value, lang: str, ratio: bool) -> str | None:
     return fmt_percent(value, lang) if ratio else fmt_number(value, lang)
 
 
+def _markers(frame: pl.DataFrame) -> list[str | None]:
+    """Each row's suppression marker ("< 5", "—") or None."""
+    return frame[SUPPRESSED].to_list() if SUPPRESSED in frame.columns else [None] * frame.height
+
+
 def ranked_bars(frame: pl.DataFrame, category: str, value: str, title: str, lang: str, x_title: str,
                 ratio: bool = False, highlight: str | None = None, keys: str | None = None) -> go.Figure:
     """Horizontal bars, largest on top; category labels never overlap. A clicked bar's ``customdata`` is its
@@ -117,9 +124,12 @@ def ranked_bars(frame: pl.DataFrame, category: str, value: str, title: str, lang
     cats = [str(c) for c in data[category].to_list()]
     custom = [str(c) for c in data[keys or category].to_list()]
     colors = ["#d62728" if highlight and c == highlight else PALETTE[0] for c in cats]
-    text = [_value_text(v, lang, ratio) for v in data[value].to_list()]
-    fig = go.Figure(go.Bar(x=data[value].to_list(), y=cats, orientation="h", marker_color=colors, text=text,
-                           textposition="auto", customdata=custom, hovertemplate="%{y}: %{text}<extra></extra>"))
+    markers = _markers(data)
+    text = [m if v is None and m else _value_text(v, lang, ratio) for v, m in zip(data[value].to_list(), markers)]
+    fig = go.Figure(go.Bar(x=[0 if v is None and m else v for v, m in zip(data[value].to_list(), markers)], y=cats,
+                           orientation="h", marker_color=colors, text=text,
+                           textposition=["outside" if m and v is None else "auto" for v, m in zip(data[value], markers)],
+                           customdata=custom, hovertemplate="%{y}: %{text}<extra></extra>"))
     _layout(fig, title, x_title, None, height=max(260, 26 * len(cats) + 90))
     if ratio:
         fig.update_xaxes(tickformat=".0%")
@@ -186,7 +196,8 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 def sankey(frame: pl.DataFrame, lang: str, title: str, min_share: float = 0.02) -> go.Figure:
     """Role -> role flow: senders on the left, receivers on the right, both in hierarchy order, each role in one
     colour on both sides (links take the sender's). Links under ``min_share`` of the total are merged into one link
-    per sender towards "others", so the drawing stays legible over a long period."""
+    per sender towards "others", so the drawing stays legible over a long period. Withheld links (small groups) are
+    not drawn, and the roles then carry no share."""
     total = float(frame["value"].sum() or 0)
     rank = {**dict(zip(frame["source_label"], frame["source_rank"])), **dict(zip(frame["target_label"],
                                                                                  frame["target_rank"]))}
@@ -219,8 +230,10 @@ def sankey(frame: pl.DataFrame, lang: str, title: str, min_share: float = 0.02) 
     def colour(name):
         return "#bbbbbb" if name == others else role_colour(rank.get(name))
 
+    withheld = any(_markers(frame))  # a share of what is drawn would not be a share of every interaction
+
     def node_label(name, totals):
-        return f"{name} · {fmt_percent(totals[name] / total, lang)}" if total else name
+        return f"{name} · {fmt_percent(totals[name] / total, lang)}" if total and not withheld else name
 
     index = {("s", s): i for i, s in enumerate(senders)} | {("r", r): len(senders) + i for i, r in enumerate(receivers)}
     fig = go.Figure(go.Sankey(
@@ -244,9 +257,21 @@ def matrix(frame: pl.DataFrame, row: str, column: str, value: str, title: str, l
     rows = [r for r in rows if r in set(frame[row].to_list())]
     cols = [c for c in cols if c in set(frame[column].to_list())]
     cell = {(a, b): v for a, b, v in zip(frame[row], frame[column], frame[value])}
+    withheld = {(a, b): m for a, b, m in zip(frame[row], frame[column], _markers(frame)) if m}
+    # a share of the whole scope: the metric's own column when it has one (withheld cells are in its total)
+    shares = dict(zip(zip(frame[row], frame[column]), frame["share"])) if share and "share" in frame.columns else {}
     total = sum(v for v in frame[value].to_list() if v) or 1
     z = [[cell.get((a, b), 0) for b in cols] for a in rows]
-    text = [[fmt_percent(v / total, lang) if share else fmt_number(v, lang) for v in r] for r in z]
+
+    def cell_text(a, b, v):
+        if (a, b) in withheld:
+            return withheld[(a, b)]
+        if not share:
+            return fmt_number(v or 0, lang)
+        found = shares.get((a, b))
+        return fmt_percent(found if found is not None else (v or 0) / total, lang)
+
+    text = [[cell_text(a, b, v) for b, v in zip(cols, r)] for a, r in zip(rows, z)]
     fig = go.Figure(go.Heatmap(z=z, x=cols, y=rows, colorscale="Blues", text=text, texttemplate="%{text}",
                                hovertemplate="%{y} → %{x}: %{text}<extra></extra>", showscale=False))
     fig.update_yaxes(autorange="reversed")

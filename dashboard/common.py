@@ -27,7 +27,9 @@ import streamlit as st
 from dashboard import cache, present
 from dashboard.i18n import fmt_number, t
 from metrics.registry import Column, FactsNotAvailable
-from pulso.core.errors import PulsoError
+from pulso.core.audit import append as audit_append
+from pulso.core.audit import audit_path
+from pulso.core.errors import AccessDenied, PulsoError
 from pulso.core.scope import Scope
 
 log = logging.getLogger("pulso.dashboard")
@@ -44,6 +46,7 @@ class Context:
     lang: str
     db: Path
     scope: Scope | None  # None when there is no store
+    viewer: object = None  # dashboard.access.Viewer: who is looking (the rights are in the scope)
 
 
 def set_current(ctx: Context) -> None:
@@ -96,6 +99,9 @@ def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool
         return None
     try:
         frame = cache.metric_frame(ctx.db, name, scope, **params)
+    except AccessDenied as exc:  # the viewer's rights do not cover it: "sin acceso" / "oculto"
+        st.info(present.access_text(exc, lang, label(name, lang)), icon=":material/lock:")
+        return None
     except FactsNotAvailable as exc:
         missing = ", ".join(present.code_label(m, lang) for m in sorted(exc.missing))
         st.info(t("not_available", lang, label=label(name, lang), missing=missing))
@@ -104,12 +110,14 @@ def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool
         st.info(t("no_store", lang, path=ctx.db.name))
         return None
     except PulsoError as exc:
-        st.warning(t("failed", lang, label=label(name, lang), error=exc.one_line()[:200]))
+        st.warning(t("failed", lang, label=label(name, lang), error=present.safe_error(exc.one_line()[:200])))
         return None
     except Exception as exc:  # a failing metric must not take the page down
         log.exception("metric %s failed", name)
-        st.warning(t("failed", lang, label=label(name, lang), error=str(exc).splitlines()[0][:200]))
+        st.warning(t("failed", lang, label=label(name, lang),
+                     error=present.safe_error(str(exc).splitlines()[0][:200])))
         return None
+    audit(ctx, "view", name, scope, params)
     if frame.is_empty():
         if empty_message:
             st.success(empty_message)
@@ -117,6 +125,26 @@ def fetch(ctx: Context, name: str, scope: Scope | None = None, quiet_empty: bool
             st.info(t("empty", lang, label=label(name, lang)))
         return None
     return frame
+
+
+def audit(ctx: Context, action: str, what: str, scope: Scope | None, params: dict | None = None) -> None:
+    """Log a view (once per session, metric, scope and parameters) or a download of person-level data to the
+    audit log beside the store (never the store itself)."""
+    definition = definition_of(what)
+    if action == "view" and (definition is None or not definition.person_level):
+        return
+    if action == "view":
+        seen = st.session_state.setdefault("_pulso_audited", set())
+        key = (what, scope, tuple(sorted((params or {}).items())))
+        if key in seen:
+            return
+        seen.add(key)
+    identity = getattr(ctx.viewer, "identity", None) or "local"
+    try:
+        audit_append(audit_path(ctx.db, cache.settings(ctx.db).privacy.audit_log), identity, action, what, scope,
+                     **({"params": {k: str(v) for k, v in params.items()}} if params else {}))
+    except OSError:
+        log.exception("cannot write the audit log")
 
 
 def fetch_silent(ctx: Context, name: str, scope: Scope | None = None, **params) -> pl.DataFrame | None:
@@ -176,9 +204,20 @@ def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: t
     data, formats, widths = present.screen_table(frame, declared, ctx.lang, hierarchy, timezone, chosen, labels)
     data = data.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(", ") for c, dtype in data.schema.items()
                              if isinstance(dtype, pl.List))
-    styler = data.to_pandas().style.format({h: _formatter(fmt, ctx.lang) for h, fmt in formats.items()},
-                                           na_rep=MISSING)
+    cells = data.to_pandas()
+    markers = frame[present.SUPPRESSED].to_list() if present.SUPPRESSED in frame.columns else []
+    figures = [h for h, fmt in formats.items() if fmt in present.FIGURE_FORMATS] if any(markers) else []
+    for header in figures:  # a withheld figure (empty in a row with a marker) reads "< 5" (a group under k) or "—"
+        # (hidden to protect another): the column becomes its text (the table draws an empty cell as its placeholder
+        # whatever the styler says), right-aligned like numbers
+        fmt = formats[header]
+        cells[header] = [marker if marker and present.missing(value) else present.cell_text(value, fmt, ctx.lang) or
+                         MISSING for value, marker in zip(cells[header].to_list(), markers)]
+    styler = cells.style.format({h: _formatter(fmt, ctx.lang) for h, fmt in formats.items() if h not in figures},
+                                na_rep=MISSING)
     config = {h: st.column_config.Column(width=w) for h, w in widths.items()}
+    for header in figures:
+        config[header] = st.column_config.Column(width=widths.get(header), alignment="right")
     st.dataframe(styler, hide_index=True, width="stretch", column_config=config, placeholder=MISSING, key=key,
                  height=height)
     notes = []
@@ -189,6 +228,8 @@ def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: t
                      else t("rows_shown", ctx.lang, n=fmt_number(total, ctx.lang)))
     if any(fmt in ("datetime", "datetime_local") for fmt in formats.values()):
         notes.append(t("times_in_zone", ctx.lang, zone=present.zone(timezone)))
+    if any(markers):
+        notes.append(suppressed_text(ctx))
     if notes:
         st.caption(" · ".join(notes))
 
@@ -199,8 +240,29 @@ def csv_button(ctx: Context, frame: pl.DataFrame, name: str | None, file_stem: s
     hierarchy, timezone = view_settings(ctx)
     text = present.csv_text(frame, columns_of(name, frame, columns), ctx.lang, hierarchy, timezone, labels)
     stamp = ctx.scope.start.isoformat() if ctx.scope else "pulso"
-    st.download_button(t("download_csv", ctx.lang), text, file_name=f"pulso-{file_stem}-{stamp}.csv",
-                       mime="text/csv", key=key, icon=":material/download:")
+    file_name = f"pulso-{file_stem}-{stamp}.csv"
+    person_level = bool(name and definition_of(name) and definition_of(name).person_level)
+    st.download_button(t("download_csv", ctx.lang), text, file_name=file_name, mime="text/csv", key=key,
+                       icon=":material/download:",
+                       on_click=(lambda: audit(ctx, "download", name, ctx.scope, {"file": file_name}))
+                       if person_level else "rerun")
+
+
+def suppressed_text(ctx: Context) -> str:
+    """The legend of the markers a withheld figure shows ("< 5", "—")."""
+    return t("suppressed_note", ctx.lang, k=cache.settings(ctx.db).privacy.min_group_size)
+
+
+def suppressed_legend(ctx: Context, frame: pl.DataFrame | None) -> None:
+    """The legend under a chart drawn without its table, when some of its figures are withheld."""
+    if frame is not None and present.SUPPRESSED in frame.columns and frame[present.SUPPRESSED].is_not_null().any():
+        st.caption(suppressed_text(ctx))
+
+
+def plot(fig, **kwargs):
+    """``st.plotly_chart`` of a figure whose names are drawn as text (``present.safe_figure``): every chart of
+    the dashboard goes through here."""
+    return st.plotly_chart(present.safe_figure(fig), **kwargs)
 
 
 def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[[pl.DataFrame], object] | None = None,
@@ -208,19 +270,21 @@ def panel(ctx: Context, name: str, *, title: str | None = None, chart: Callable[
           shape: Callable[[pl.DataFrame], pl.DataFrame] | None = None, shown: Sequence[str] | None = None,
           key: str | None = None, show_rows: int | None = None, count_word: str | None = None,
           heading: bool = True, definition: bool = True, columns: tuple[Column, ...] | None = None,
-          labels: dict[str, str] | None = None, **params) -> pl.DataFrame | None:
+          labels: dict[str, str] | None = None, legend: bool = True, **params) -> pl.DataFrame | None:
     """One metric on the page: heading (definition on hover), chart and/or table (``shape`` picks and orders the
     rows, ``shown`` the columns, ``show_rows`` how many rows the table shows; ``columns`` declares them when
-    ``shape`` adds some, e.g. names), CSV download of every row when ``csv`` names the file, the definition below.
-    Other keyword arguments are the metric's parameters. Returns the frame."""
+    ``shape`` adds some, e.g. names), CSV download of every row when ``csv`` names the file, the definition below;
+    under a chart drawn without its table, the legend of withheld figures (``legend=False``: the table beside it
+    says it). Other keyword arguments are the metric's parameters. Returns the frame."""
     if heading:
         st.subheader(title or label(name, ctx.lang), help=help_text(name, ctx.lang))
     frame = fetch(ctx, name, scope=scope, empty_message=empty_message, **params)
     if frame is None:
         return None
     if chart is not None:
-        st.plotly_chart(chart(translated(ctx, frame, name)), key=f"chart_{key or name}",
-                        config={"displaylogo": False})
+        plot(chart(translated(ctx, frame, name)), key=f"chart_{key or name}", config={"displaylogo": False})
+        if not show_table and legend:
+            suppressed_legend(ctx, frame)
     if show_table:
         shown_frame = shape(frame) if shape else frame
         table(ctx, shown_frame, name, columns=columns, shown=shown, limit=show_rows, count_word=count_word,

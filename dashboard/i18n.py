@@ -242,6 +242,54 @@ STRINGS: dict[str, tuple[str, str]] = {
     "yes": ("Sí", "Yes"), "no": ("No", "No"),
 }
 
+# Access, suppression and sign-in (issue 12): kept apart so the page strings above stay as they are.
+STRINGS.update({
+    "access_person_level": ("Sin acceso: «{label}» muestra personas con nombre y su rol solo ve agregados.",
+                            "No access: “{label}” shows people by name and your role sees aggregates only."),
+    "access_store_wide": ("Sin acceso: «{label}» contiene datos personales de todo el almacén; solo lo ve un "
+                          "administrador.",
+                          "No access: “{label}” holds personal data of the whole store; only an administrator "
+                          "sees it."),
+    "access_private_group": ("Sin acceso: el filtro de grupo nombra un grupo privado.",
+                             "No access: the group filter names a private group."),
+    "access_filter": ("Sin acceso: con solo agregados se filtra por región y oficina (un filtro de rol o de grupo "
+                      "podría aislar a un grupo pequeño).",
+                      "No access: with aggregates only, filter by region and office (a role or group filter could "
+                      "single out a small group)."),
+    "access_group_breakdown": ("Sin acceso: las cifras por grupo no se muestran a quien solo ve agregados (los "
+                               "grupos se solapan).",
+                               "No access: figures per group are not shown to viewers with aggregates only (groups "
+                               "overlap)."),
+    "access_role_breakdown": ("Sin acceso: el desglose por rol se muestra sin filtros de región u oficina.",
+                              "No access: the breakdown by role is shown without region or office filters."),
+    "access_hidden_unit": ("Oculto: la región u oficina elegida se oculta para proteger grupos de menos de {k} "
+                           "personas.",
+                           "Hidden: the chosen region or office is hidden to protect groups of fewer than {k} "
+                           "people."),
+    "access_small_scope": ("Oculto: el alcance tiene menos de {k} personas.",
+                           "Hidden: the scope holds fewer than {k} people."),
+    "signin": ("Iniciar sesión", "Sign in"),
+    "signin_body": ("Pulso muestra datos de personas de la organización: inicie sesión con su cuenta de trabajo.",
+                    "Pulso shows data about the organisation's people: sign in with your work account."),
+    "signout": ("Cerrar sesión", "Sign out"),
+    "no_access_title": ("Sin acceso", "No access"),
+    "no_access_body": ("La cuenta {email} no tiene acceso a Pulso. Pida acceso a quien administra Pulso en su "
+                       "organización.",
+                       "The account {email} has no access to Pulso. Ask whoever runs Pulso in your organisation."),
+    "local_mode": ("Modo local: sin control de acceso. Cualquiera que abra este equipo ve todos los datos.",
+                   "Local mode: no access control. Anyone using this computer sees all the data."),
+    "open_refused": ("Pulso no tiene inicio de sesión configurado y este servidor escucha en una dirección que no es "
+                     "local: no se muestra nada. Configure el inicio de sesión o sirva en 127.0.0.1 (`pulso serve`).",
+                     "Pulso has no sign-in configured and this server listens on a non-local address: nothing is "
+                     "shown. Configure sign-in or serve on 127.0.0.1 (`pulso serve`)."),
+    "access_not_listed": ("Sin acceso.", "No access."),
+    "report_rights": ("Vista de {role}: {units}", "View of a {role}: {units}"),
+    "suppressed_note": ("«< {k}»: grupo de menos de {k} personas; «—»: oculto para que no pueda deducirse otro "
+                        "grupo pequeño.",
+                        "“< {k}”: a group of fewer than {k} people; “—”: hidden so that another small group "
+                        "cannot be worked out."),
+})
+
 
 def t(key: str, lang: str, **values) -> str:
     """The UI string ``key`` in ``lang`` with ``{placeholders}`` filled; unknown keys show as themselves."""

@@ -15,6 +15,14 @@ screen, in CSV downloads, in the report and on the command line.
 column that decides comes right after what identifies the row, so it is visible
 without scrolling at 1,280 px; the CSV always carries every column. No
 Streamlit here.
+
+Output safety lives here too, once: ``plain`` (Markdown shows a name as written),
+``csv_cell`` (a CSV cell a spreadsheet will not run as a formula), ``safe_figure``
+(names in a plotly figure drawn as text, never as its HTML subset: no link from a
+name), ``safe_error`` (no server path in a message). A frame whose rows were
+suppressed for a viewer without person-level rights (``metrics/privacy.py``)
+carries a ``suppressed`` column; ``text_table`` shows its marker ("< 5" or "—")
+in the withheld cells and drops the column.
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from dashboard.i18n import fmt_date, fmt_number, fmt_percent, fmt_points, t
-from metrics.registry import Column
+from metrics.privacy import SUPPRESSED
+from metrics.registry import FIGURE_FORMATS, Column
+from pulso.core.errors import AccessDenied
 from pulso.core.scope import UNASSIGNED, Scope
 from pulso.core.settings import Hierarchy
 
@@ -101,13 +111,92 @@ WIDTHS = {"name": 190, "unit": 150, "role": 150, "text": 260, "date": 105, "date
 WIDE_TEXT = {"title", "excerpt", "top_terms", "raw", "examples", "reason"}
 NUMERIC = ("count", "number", "ratio", "percent", "points", "hours", "minutes", "score")
 
-MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~"
+# Markdown's specials, plus what would still turn plain text into something else on a Streamlit page: "https:"
+# and "www." autolinks, e-mail autolinks (@), $ (LaTeX), ":red[...]" colours and ":material/...:" icons (:, /).
+MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~:@/$&"
 SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 
 
 def plain(text: str) -> str:
     """``text`` escaped so that Markdown shows it as written (no link, image or emphasis from a name)."""
     return "".join(f"\\{c}" if c in MARKDOWN_SPECIALS else c for c in str(text))
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d[\d,]*(\.\d+)?( ?%)?")
+# Absolute paths (POSIX or Windows) in a message: shown by their last part only.
+PATH = re.compile(r"(?:(?<=[\s'\"(=:])|^)(?:/[^\s'\"()]+|[A-Za-z]:\\[^\s'\"()]+)")
+
+
+def csv_cell(value: str | None) -> str | None:
+    """A cell a spreadsheet shows as text: one that starts with =, +, -, @, a tab or a carriage return gets a
+    leading apostrophe, unless it is a plain number (-3.5, +4, -12.5 %)."""
+    if value is None or not value.startswith(FORMULA_START) or PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def safe_error(text: str) -> str:
+    """A message without server paths: ``/srv/pulso/data/x.duckdb`` -> ``x.duckdb``."""
+    return PATH.sub(lambda m: re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1], str(text))
+
+
+def chart_text(value):
+    """A name as plotly draws it: its HTML subset disabled (``<a href=...>`` is shown, not followed)."""
+    if isinstance(value, str):
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value
+
+
+def _chart_texts(values):
+    if values is None or isinstance(values, (int, float)):
+        return values
+    if isinstance(values, str):
+        return chart_text(values)
+    try:
+        items = list(values)
+    except TypeError:
+        return values
+    if not any(isinstance(v, (str, list, tuple)) for v in items):
+        return values
+    return [chart_text(v) if isinstance(v, str) else _chart_texts(v) if isinstance(v, (list, tuple)) else v
+            for v in items]  # rows of a heatmap's texts too
+
+
+EXTRA = re.compile(r"<extra>(.*)</extra>", re.DOTALL)
+TRACE_TEXTS = ("x", "y", "text", "hovertext", "name", "labels", "legendgroup")
+
+
+def safe_figure(fig):
+    """Every text a plotly figure takes from data (categories, labels, hover texts, legend names, tick texts,
+    the trace name inside a hover template's <extra>) escaped, so that a region, person or group name is drawn
+    as written. Templates and titles written by Pulso keep their markup. Returns the same figure."""
+    for trace in fig.data:
+        for attribute in TRACE_TEXTS:
+            if attribute in trace and trace[attribute] is not None:
+                trace[attribute] = _chart_texts(trace[attribute])
+        for part in ("node", "link"):
+            if part in trace and trace[part] is not None and "label" in trace[part] and trace[part].label is not None:
+                trace[part].label = _chart_texts(trace[part].label)
+        if "hovertemplate" in trace and isinstance(trace.hovertemplate, str):
+            trace.hovertemplate = EXTRA.sub(lambda m: "<extra>" + chart_text(m.group(1)) + "</extra>",
+                                            trace.hovertemplate)
+    for axis in ("xaxis", "yaxis"):
+        layout_axis = fig.layout[axis]
+        if layout_axis is not None and layout_axis.ticktext is not None:
+            layout_axis.ticktext = _chart_texts(layout_axis.ticktext)
+    return fig
+
+
+def access_text(exc: AccessDenied, lang: str, label: str) -> str:
+    """The "sin acceso" / "oculto" sentence for a refusal of ``compute``, in ``lang``."""
+    return t(f"access_{exc.reason}", lang, label=label, k=exc.details.get("k", ""))
+
+
+def suppressed_note(frame, lang: str, k: int) -> str | None:
+    """The legend of the markers, when ``frame`` has withheld rows."""
+    return t("suppressed_note", lang, k=k) if SUPPRESSED in frame.columns else None
 
 
 def prose(text: str, lang: str) -> str:
@@ -162,7 +251,8 @@ def _unit_kind(name: str) -> str:
 
 def translated(frame: pl.DataFrame, columns: Iterable[Column], lang: str, hierarchy: Hierarchy,
                timezone: str) -> pl.DataFrame:
-    """Values in the chosen language, times local; types kept (numbers stay numbers)."""
+    """Values in the chosen language, times local; types kept (numbers stay numbers). A ``suppressed`` column is
+    kept as it is (see ``text_table``)."""
     declared = {c.name: c for c in columns}
     out = []
     person_office = {"office", "region", "role"} <= set(frame.columns)
@@ -206,8 +296,12 @@ def headers(frame: pl.DataFrame, columns: Iterable[Column], lang: str,
     return seen
 
 
-def _missing(value) -> bool:
+def missing(value) -> bool:
+    """None or NaN (an empty cell once a frame is in pandas)."""
     return value is None or (isinstance(value, float) and value != value)
+
+
+_missing = missing
 
 
 def cell_text(value, fmt: str | None, lang: str) -> str:
@@ -227,6 +321,8 @@ def cell_text(value, fmt: str | None, lang: str) -> str:
         return fmt_number(value, lang, min(6, 1 - math.floor(math.log10(abs(value)))) if small else 3)
     if fmt in ("count", "number"):
         return fmt_number(value, lang)
+    if fmt == "id" and isinstance(value, float) and value.is_integer():  # a whole number made float by an empty cell
+        return str(int(value))
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     if fmt == "bool" or isinstance(value, bool):
@@ -241,7 +337,7 @@ def cell_text(value, fmt: str | None, lang: str) -> str:
 def shown_columns(name: str | None, frame: pl.DataFrame, shown: Iterable[str] | None = None) -> list[str]:
     """The columns a table shows: ``shown``, else the metric's ``SHOWN`` entry, else all; only those present."""
     wanted = tuple(shown) if shown is not None else SHOWN.get(name or "", tuple(frame.columns))
-    return [c for c in wanted if c in frame.columns]
+    return [c for c in wanted if c in frame.columns and c != SUPPRESSED]  # the marker shows in the cells
 
 
 def screen_table(frame: pl.DataFrame, columns: Iterable[Column], lang: str, hierarchy: Hierarchy, timezone: str,
@@ -269,8 +365,15 @@ def text_table(frame: pl.DataFrame, columns: Iterable[Column], lang: str, hierar
     """Every cell as text in ``lang`` under labelled headers: for CSV downloads, HTML and the terminal."""
     columns = tuple(columns)
     formats = {c.name: c.format for c in columns}
+    markers = frame[SUPPRESSED].to_list() if SUPPRESSED in frame.columns else None
+    frame = frame.drop(SUPPRESSED) if markers is not None else frame
     shown = translated(frame, columns, lang, hierarchy, timezone)
     texts = {name: [cell_text(v, formats.get(name), lang) for v in shown[name].to_list()] for name in shown.columns}
+    if markers is not None:  # withheld figures show the marker of their row
+        for name in shown.columns:
+            if formats.get(name) in FIGURE_FORMATS:
+                texts[name] = [m if m is not None and v is None else text
+                               for m, v, text in zip(markers, shown[name].to_list(), texts[name])]
     names = headers(frame, columns, lang, labels)
     return pl.DataFrame({names[name]: values for name, values in texts.items()},
                         schema={names[name]: pl.String for name in shown.columns})
@@ -278,8 +381,12 @@ def text_table(frame: pl.DataFrame, columns: Iterable[Column], lang: str, hierar
 
 def csv_text(frame: pl.DataFrame, columns: Iterable[Column], lang: str, hierarchy: Hierarchy, timezone: str,
              labels: dict[str, str] | None = None) -> str:
-    """The frame as a CSV a person can send: labelled headers, values in ``lang``."""
-    return text_table(frame, columns, lang, hierarchy, timezone, labels).write_csv()
+    """The frame as a CSV a person can send: labelled headers, values in ``lang``, no cell a spreadsheet would
+    run as a formula (``csv_cell``). Every download goes through here."""
+    table = text_table(frame, columns, lang, hierarchy, timezone, labels)
+    table = table.rename({c: csv_cell(c) for c in table.columns})
+    return table.with_columns(pl.col(c).map_elements(csv_cell, return_dtype=pl.String)
+                              for c in table.columns).write_csv()
 
 
 def change_text(change: float | None, unit: str | None, lang: str) -> str | None:

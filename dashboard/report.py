@@ -14,6 +14,11 @@ shows as the sentence the page shows, never as zero.
 --print-to-pdf``): the charts are drawn by plotly.js, so a browser engine is
 what renders them faithfully (about 1.5 s for a week's report); plotly's
 toolbar is hidden on paper.
+
+The report obeys the viewer's rights the frames were computed with: a section
+the viewer may not see is one "sin acceso" sentence, withheld figures show their
+marker ("< 5" / "—"). Every name and text is escaped (tables and cards with
+``html.escape``, charts with ``present.safe_figure``).
 """
 
 from __future__ import annotations
@@ -34,8 +39,10 @@ import polars as pl
 from dashboard import charts, present
 from dashboard.present import trend_window
 from dashboard.i18n import fmt_date, fmt_datetime, t
+from metrics.privacy import SUPPRESSED
 from metrics.registry import FactsNotAvailable
-from pulso.core.errors import PulsoError
+from pulso.core.access import ROLE_LABELS
+from pulso.core.errors import AccessDenied, PulsoError
 from pulso.core.scope import Scope
 from pulso.core.settings import Settings
 
@@ -66,8 +73,9 @@ class _Figures:
 
     def __call__(self, fig) -> str:
         fig.update_layout(width=940)
-        out = fig.to_html(full_html=False, include_plotlyjs=self.first,
-                          config={"displaylogo": False, "displayModeBar": False, "staticPlot": True})
+        out = present.safe_figure(fig).to_html(full_html=False, include_plotlyjs=self.first,
+                                               config={"displaylogo": False, "displayModeBar": False,
+                                                       "staticPlot": True})
         self.first = False
         return f'<div class="chart">{out}</div>'
 
@@ -81,6 +89,8 @@ def _get(frame: Callable[..., pl.DataFrame], name: str, scope: Scope, lang: str,
     """The frame, or the HTML sentence the page shows instead (not available, empty, failed)."""
     try:
         data = frame(name, scope, **params)
+    except AccessDenied as exc:  # the viewer's rights do not cover it: the page's "sin acceso" / "oculto"
+        return _sentence(present.access_text(exc, lang, label))
     except FactsNotAvailable as exc:
         missing = ", ".join(present.code_label(m, lang) for m in sorted(exc.missing))
         return _sentence(t("not_available", lang, label=label, missing=missing))
@@ -89,7 +99,7 @@ def _get(frame: Callable[..., pl.DataFrame], name: str, scope: Scope, lang: str,
     except PulsoError as exc:
         return _sentence(t("failed", lang, label=label, error=exc.one_line()[:200]))
     except Exception as exc:
-        return _sentence(t("failed", lang, label=label, error=str(exc).splitlines()[0][:200]))
+        return _sentence(t("failed", lang, label=label, error=present.safe_error(str(exc).splitlines()[0][:200])))
     if data.is_empty():
         return _sentence(empty_message, "ok") if empty_message else _sentence(t("empty", lang, label=label))
     return data
@@ -100,7 +110,8 @@ def html_table(data: pl.DataFrame, columns, lang: str, settings: Settings, shown
     """The table the page shows (same columns, headers and formats), the first ``limit`` rows and how many."""
     chosen = present.shown_columns(name, data, shown)
     formats = {c.name: c.format for c in columns}
-    text = present.text_table(data.head(limit).select(chosen), columns, lang, settings.hierarchy, settings.timezone)
+    kept = [*chosen, SUPPRESSED] if SUPPRESSED in data.columns else chosen  # withheld rows keep their marker
+    text = present.text_table(data.head(limit).select(kept), columns, lang, settings.hierarchy, settings.timezone)
     numeric = [formats.get(c) in present.NUMERIC for c in chosen]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in text.columns)
     body = "".join("<tr>" + "".join(f'<td class="{"n" if n else ""}">{html.escape(v or "—")}</td>'
@@ -108,6 +119,8 @@ def html_table(data: pl.DataFrame, columns, lang: str, settings: Settings, shown
     notes = []
     if data.height > limit:
         notes.append(t("rows_of", lang, shown=str(limit), total=f"{data.height:,}"))
+    if SUPPRESSED in data.columns:
+        notes.append(t("suppressed_note", lang, k=settings.privacy.min_group_size))
     if any(formats.get(c) in ("datetime", "datetime_local") for c in chosen):
         notes.append(t("times_in_zone", lang, zone=present.zone(settings.timezone)))
     note = f'<p class="def">{html.escape(" · ".join(notes))}</p>' if notes else ""
@@ -171,6 +184,12 @@ def build_report(frame: Callable[..., pl.DataFrame], scope: Scope, lang: str, re
              f'<p class="sub">{fmt_date(scope.start, lang)} – {fmt_date(scope.end, lang)} · '
              f'{html.escape(scope_words(scope, lang, settings))}</p>',
              f'<p class="sub">{html.escape(t("report_generated", lang, when=fmt_datetime(now, lang), zone=zone))}</p>']
+    if scope.rights is not None:
+        rights = scope.rights
+        units = [*(rights.regions or ()), *(rights.offices or ())]
+        role = ROLE_LABELS[rights.role][0 if lang == "es" else 1]
+        seen = t("report_rights", lang, role=role, units=", ".join(units) if units else t("all", lang))
+        parts.append(f'<p class="sub">{html.escape(seen)}</p>')
 
     section(t("kpis", lang))
     kpis = _get(frame, "kpi_summary", scope, lang, label("kpi_summary"))

@@ -18,7 +18,7 @@ import polars as pl
 
 from metrics.columns import DAY, PERIOD_START, SEGMENT
 from metrics.parameters import by
-from metrics.registry import col, metric
+from metrics.registry import WHOLE_SCOPE, Cells, col, metric
 from metrics.store import available_facts
 from pulso.core import expr as E
 from pulso.core.expr import Engine, count_where
@@ -46,7 +46,7 @@ EVENTS = ("messages", "reactions", "visits")
              col("threads_started", "int", "Hilos iniciados", "Threads started", "count"),
              col("replies", "int", "Respuestas", "Replies", "count"), col("likes", "int", "Me gusta", "Likes", "count"),
              col("visits", "int", "Visitas", "Visits", "count")),
-    requires=("people",), requires_any=EVENTS, group="activity", shared=True,
+    requires=("people",), requires_any=EVENTS, group="activity", shared=True, cells=WHOLE_SCOPE,
 )
 def activity_trend(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.DataFrame:
     starts = bucket_starts(scope.start, scope.end, scope.granularity)
@@ -96,7 +96,7 @@ def trend_expression(shape: ScopeShape, granularity: str) -> ibis.Table:
              col("wau", "int", "Activos 7 días", "7-day actives", "count"),
              col("mau", "int", "Activos 28 días", "28-day actives", "count"),
              col("stickiness", "float", "Adherencia", "Stickiness", "ratio")),
-    requires=("people",), requires_any=EVENTS, group="activity",
+    requires=("people",), requires_any=EVENTS, group="activity", cells=WHOLE_SCOPE,
 )
 def daily_actives(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """Window counts are built from each person's disjoint coverage intervals (an active day d covers days
@@ -171,6 +171,7 @@ def _adoption(con, scope: Scope, segment: str) -> pl.DataFrame:
              col("previous_adoption", "float", "Adopción previa", "Previous adoption", "ratio"),
              col("change_pts", "float", "Cambio", "Change", "points")),
     requires=("people",), requires_any=EVENTS, group="activity",
+    cells=Cells(key="segment", by=tuple((s, s, True) for s in SEGMENTS)),
     parameters=(by(SEGMENTS, "region", "Segmento: region, office, role o group.",
                    "Segment: region, office, role or group."),),
 )
@@ -200,6 +201,7 @@ def adoption_by(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "region"
              col("contributors", "int", "Aportan", "Contributors", "count"),
              col("participation", "float", "Participación", "Participation", "ratio")),
     requires=("people", "groups", "memberships", "messages"), group="activity",
+    cells=Cells(key="group_id", dimension="group"),
 )
 def group_participation(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     sp, params = scope.people_cte()

@@ -52,7 +52,7 @@ from scipy.special import betainc
 
 from metrics.columns import REGION
 from metrics.parameters import LANG
-from metrics.registry import Parameter, col, metric
+from metrics.registry import Cells, Parameter, col, metric
 from metrics.store import data_span, store_settings
 from pulso.core.holidays import working_days
 from pulso.core.scope import UNASSIGNED, Scope
@@ -166,8 +166,8 @@ QUALITY = {
                   kind="int", setting="alert_min_working_days", minimum=0, maximum=5),
         LANG,
     ),
-    group="alerts",
-    notes=QUALITY,
+    group="alerts", notes=QUALITY,
+    cells=Cells(key="unit", level_column="level", also=("reason", "since", "first_alert")),
 )
 def activity_alerts(con: duckdb.DuckDBPyConnection, scope: Scope, history_weeks: int, min_history_weeks: int,
                     silence_significance: float, drop_significance: float, max_ratio: float, min_working_days: int,

@@ -21,7 +21,7 @@ import polars as pl
 
 from metrics.columns import REGION
 from metrics.parameters import by
-from metrics.registry import col, metric
+from metrics.registry import Cells, col, metric
 from pulso.core.scope import Scope
 from pulso.core.sql import frame
 
@@ -56,7 +56,7 @@ from pulso.core.sql import frame
     parameters=(
         by(("none", "region"), "none", "Desglose: none o region.", "Breakdown: none or region."),
     ),
-    group="campaigns",
+    group="campaigns", cells=Cells(key="region", by=(("none", None, False), ("region", "region", False))),
 )
 def campaign_impact(con: duckdb.DuckDBPyConnection, scope: Scope, by: str = "none") -> pl.DataFrame:
     """Columns: event_id, event_date, title, channel, region ('all' without a breakdown), measure (actives | messages),

@@ -39,7 +39,8 @@ LAST = "last AS (SELECT person_id, max(day) AS last_activity FROM person_day_act
                     "en": "Eligible people (directory, not left) whose last action (visit, post, reply, like) was at "
                           "least N days before the period's end, or who never acted. Order: never first, then oldest."},
         columns=(*PERSON_LIST, col("days_inactive", "int", "Días sin actividad", "Days inactive", "count")),
-        requires=("people",), requires_any=ANY_EVENTS, group="community",
+        requires=("people",), requires_any=ANY_EVENTS, group="community", person_level=True,
+        person_columns=("person_id",),
         parameters=(days("days", "inactive_days", None, "Días sin acción.", "Days without action."),))
 def inactive_people(con: duckdb.DuckDBPyConnection, scope: Scope, days: int) -> pl.DataFrame:
     sp, params = scope.people_cte()
@@ -64,7 +65,8 @@ def inactive_people(con: duckdb.DuckDBPyConnection, scope: Scope, days: int) -> 
                           "period's end) are not listed. Ranked by past contributions."},
         columns=(*PERSON_LIST, col("past_contributions", "int", "Aportes previos", "Past contributions", "count"),
                  col("past_weeks", "int", "Semanas activas previas", "Past active weeks", "count")),
-        requires=("people",), requires_any=("messages", "reactions"), group="community",
+        requires=("people",), requires_any=("messages", "reactions"), group="community", person_level=True,
+        person_columns=("person_id",),
         parameters=(days("silent_days", "dormant_silent_days", None, "Días recientes sin acción.",
                          "Recent days without action."),
                     days("history_days", "dormant_history_days", None, "Días previos observados.",
@@ -100,7 +102,7 @@ def dormant_people(con: duckdb.DuckDBPyConnection, scope: Scope, silent_days: in
                     "en": "Profile completeness (name, photo, job title, location, about; 0-1) below the threshold. "
                           "People with no completeness figure are not listed."},
         columns=(*PERSON_LIST, col("profile_completeness", "float", "Perfil completo", "Profile complete", "ratio")),
-        requires=("people",), group="community",
+        requires=("people",), group="community", person_level=True, person_columns=("person_id",),
         parameters=(Parameter("threshold", {"es": "Completitud mínima (0-1).", "en": "Minimum completeness (0-1)."},
                               kind="float", setting="profile_completeness", minimum=0, maximum=2),))
 def incomplete_profiles(con: duckdb.DuckDBPyConnection, scope: Scope, threshold: float) -> pl.DataFrame:
@@ -143,7 +145,7 @@ CHAMPION_PARTS = ("people_answered", "replies_received", "offices_reached")
                  col("offices_reached", "int", "Otras oficinas", "Other offices", "count"),
                  col("people_reached", "int", "Personas con intercambio", "People exchanged with", "count"),
                  col("reactions_received", "int", "Reacciones recibidas", "Reactions received", "count")),
-        requires=("people", "messages"), group="community",
+        requires=("people", "messages"), group="community", person_level=True, person_columns=("person_id",),
         parameters=(limit("top", 50, "Cuántos listar.", "How many to list."),
                     Parameter("min_people", {"es": "Mínimo de personas distintas con intercambio.",
                                              "en": "Minimum distinct people exchanged with."},
@@ -216,7 +218,7 @@ def champions(con: duckdb.DuckDBPyConnection, scope: Scope, top: int, min_people
                  *PERSON[1:], CREATED_LOCAL, col("hours_open", "float", "Horas abierto", "Hours open", "hours"),
                  col("days_open", "float", "Días abierto", "Days open", "number"),
                  col("in_period", "bool", "Del periodo", "In period", "bool")),
-        requires=("people", "messages"), group="community",
+        requires=("people", "messages"), group="community", person_level=True, person_columns=("author_id",),
         parameters=(Parameter("hours", {"es": "Horas sin respuesta.", "en": "Hours without a reply."}, kind="float",
                               setting="unanswered_hours", minimum=0, maximum=87_840),))
 def unanswered_threads(con: duckdb.DuckDBPyConnection, scope: Scope, hours: float) -> pl.DataFrame:

@@ -20,7 +20,7 @@ import polars as pl
 
 from metrics.columns import CREATED_LOCAL, GROUP_ID, GROUP_NAME, THREAD_ID, TITLE
 from metrics.parameters import limit
-from metrics.registry import FactsNotAvailable, Parameter, col, metric
+from metrics.registry import WHOLE_SCOPE, Cells, FactsNotAvailable, Parameter, col, metric
 from metrics.store import available_facts
 from pulso.core.scope import Scope
 from pulso.core.sql import frame
@@ -41,7 +41,7 @@ from pulso.core.sql import frame
              col("author", "str", "Autor", "Author", "name"), GROUP_ID, GROUP_NAME, CREATED_LOCAL, TITLE,
              col("excerpt", "str", "Extracto", "Excerpt", "text"), col("likes", "int", "Me gusta", "Likes", "count"),
              col("replies", "int", "Respuestas", "Replies", "count")),
-    requires=("messages",), group="content",
+    requires=("messages",), group="content", person_level=True, person_columns=("author_id",),
     parameters=(
         Parameter("order", {"es": "Orden: likes o replies (likes requiere reacciones).",
                             "en": "Order: likes or replies (likes needs reactions)."},
@@ -91,7 +91,7 @@ def top_posts(con: duckdb.DuckDBPyConnection, scope: Scope, order: str = "likes"
              col("previous_uses", "int", "Usos previos", "Previous uses", "count"),
              col("growth", "int", "Crecimiento", "Growth", "count"),
              col("growth_pct", "float", "Crecimiento (%)", "Growth (%)", "percent")),
-    requires=("messages",), group="content",
+    requires=("messages",), group="content", cells=WHOLE_SCOPE,
     parameters=(
         Parameter("min_uses", {"es": "Usos mínimos en el periodo para aparecer.",
                                "en": "Minimum uses in the period to be listed."},
@@ -135,7 +135,7 @@ def trending_hashtags(con: duckdb.DuckDBPyConnection, scope: Scope, min_uses: in
     },
     columns=(col("weekday", "int32", "Día", "Day", "number"), col("hour", "int32", "Hora", "Hour", "number"),
              col("count", "int", "Cantidad", "Count", "count")),
-    requires=("messages",), group="content",
+    requires=("messages",), group="content", cells=Cells(keys=("weekday", "hour")),
     parameters=(Parameter("kind", {"es": "contributions o reactions (requiere reacciones).",
                                    "en": "contributions or reactions (needs reactions)."},
                           kind="choice", default="contributions", choices=("contributions", "reactions")),),

@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from metrics.parameters import by
-from metrics.registry import col, metric
+from metrics.registry import Cells, col, metric
 from pulso.core.scope import Scope
 from pulso.core.sql import frame
 
@@ -43,6 +43,9 @@ STATS = (col("threads", "int", "Hilos", "Threads", "count"),
     },
     columns=(col("segment", "str", "Segmento", "Segment", "unit"), *STATS),
     requires=("messages",), group="conversations",
+    cells=Cells(key="segment", by=(("none", None, False), ("asker_region", "region", True),
+                                   ("asker_role", "role", True), ("responder_region", "region", False),
+                                   ("responder_role", "role", False))),
     parameters=(by(BY_CHOICES, "none", "Desglose: none, asker_region, asker_role, responder_region, responder_role.",
                    "Breakdown: none, asker_region, asker_role, responder_region, responder_role."),),
 )

@@ -31,7 +31,7 @@ import polars as pl
 from metrics.columns import PERIOD, SEGMENT, SHARE, WEIGHT
 from metrics.graph_build import acts_inputs, scoped_acts
 from metrics.parameters import KINDS, by
-from metrics.registry import col, metric
+from metrics.registry import WHOLE_SCOPE, Cells, col, metric
 from pulso.core import expr as E
 from pulso.core.expr import Engine
 from pulso.core.scope import UNASSIGNED, Scope, ScopeShape
@@ -72,7 +72,8 @@ PERSON_PAIR = (col("source_person_id", "str", "Emisor (ID)", "Sender (ID)", "id"
                  col("events", "int", "Eventos", "Events", "count"),
                  col("first_at", "datetime", "Primera vez", "First time", "datetime"),
                  col("last_at", "datetime", "Última vez", "Last time", "datetime")),
-        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True)
+        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True,
+        person_level=True, person_columns=("source_person_id", "target_person_id"))
 def interaction_edges(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
     return E.engine_of(con).frame(_edges_expression(scope.shape, bool(kinds)), acts_inputs(scope, kinds))
 
@@ -91,7 +92,8 @@ def _edges_expression(shape: ScopeShape, by_kind: bool) -> ibis.Table:
         definition={"es": "Por tipo: número de eventos con emisor = receptor y su peso total.",
                     "en": "Per kind: number of events whose sender is the receiver, and their total weight."},
         columns=(col("kind", "str", "Tipo", "Kind", "code"), col("count", "int", "Eventos", "Events", "count"), WEIGHT),
-        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, group="flows", shared=True)
+        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, group="flows", shared=True,
+        cells=WHOLE_SCOPE)
 def self_interactions(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.DataFrame:
     return E.engine_of(con).frame(_self_expression(scope.shape), acts_inputs(scope))
 
@@ -156,7 +158,8 @@ DIRECTION_DEFINITION = {
         requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT,
         parameters=(by(("none", "region"), "none", "Desglose: none (total, segmento 'all') o region (región del emisor).",
                        "Breakdown: none (total, segment 'all') or region (the sender's region)."), KINDS),
-        group="flows", shared=True)
+        group="flows", shared=True,
+        cells=Cells(key="segment", by=(("none", None, False), ("region", "region", True))))
 def feedback_direction(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, by: str = "none",
                        kinds=None) -> pl.DataFrame:
     return direction_frame(con, scope, kinds, by_region=by == "region").rename({"grp": "segment"})
@@ -170,7 +173,8 @@ def feedback_direction(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, by
                     "en": "As feedback direction, per bucket of the scope's granularity (undated interactions fall "
                           "in no bucket)."},
         columns=(PERIOD, *TOTALS, *SHARE_COLUMNS), requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT,
-        parameters=(KINDS,), group="flows", shared=True)
+        parameters=(KINDS,), group="flows", shared=True,
+        cells=WHOLE_SCOPE)
 def feedback_direction_trend(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
     return direction_frame(con, scope, kinds, granularity=scope.granularity).rename({"grp": "period"})
 
@@ -200,7 +204,8 @@ RANKS = (col("sender_rank", "int32", "Rango emisor", "Sender rank", "number"),
                     "en": "Weight per role pair and its share of the total; roles ordered by rank."},
         columns=(col("sender_role", "str", "Rol emisor", "Sender role", "role"),
                  col("receiver_role", "str", "Rol receptor", "Receiver role", "role"), *RANKS, WEIGHT, SHARE),
-        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True)
+        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True,
+        cells=Cells(matrix=("sender_role", "receiver_role"), dimension="role", keys=("sender_rank", "receiver_rank")))
 def role_flow_matrix(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
     return (matrix(con, scope, "role", kinds)
             .rename({"sender": "sender_role", "receiver": "receiver_role", "s_rank": "sender_rank",
@@ -216,7 +221,8 @@ def role_flow_matrix(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kind
                     "en": "Weight per region pair and its share of the total."},
         columns=(col("sender_region", "str", "Región emisora", "Sender region", "unit"),
                  col("receiver_region", "str", "Región receptora", "Receiver region", "unit"), WEIGHT, SHARE),
-        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True)
+        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True,
+        cells=Cells(matrix=("sender_region", "receiver_region"), dimension="region"))
 def region_flow_matrix(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
     return (matrix(con, scope, "region", kinds).rename({"sender": "sender_region", "receiver": "receiver_region"})
             .sort(["sender_region", "receiver_region"]).select("sender_region", "receiver_region", "weight", "share"))
@@ -232,7 +238,8 @@ def region_flow_matrix(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, ki
                  col("value", "float", "Peso", "Weight", "number"),
                  col("source_rank", "int32", "Rango emisor", "Sender rank", "number"),
                  col("target_rank", "int32", "Rango receptor", "Receiver rank", "number")),
-        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True)
+        requires=EDGE_FACTS, requires_any=ANY_EDGE_FACT, parameters=(KINDS,), group="flows", shared=True,
+        cells=Cells(matrix=("source_label", "target_label"), dimension="role", keys=("source_rank", "target_rank")))
 def role_flow_sankey(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, kinds=None) -> pl.DataFrame:
     """A Sankey draws senders on the left and receivers on the right."""
     return role_flow_matrix(con, scope, kinds=kinds).select(

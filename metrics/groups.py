@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from metrics.activity import group_participation
-from metrics.registry import col, metric
+from metrics.registry import WHOLE_SCOPE, col, metric
 from metrics.store import data_span
 from pulso.core.scope import Scope
 
@@ -39,7 +39,7 @@ def _totals(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[int, int, int
                  col("participation", "float", "Participación", "Participation", "ratio"),
                  col("previous_participation", "float", "Participación previa", "Previous participation", "ratio"),
                  col("change_pts", "float", "Cambio", "Change", "points")),
-        requires=("people", "groups", "memberships", "messages"), group="activity")
+        requires=("people", "groups", "memberships", "messages"), group="activity", cells=WHOLE_SCOPE)
 def group_participation_overall(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     groups, members, contributors = _totals(con, scope)
     span = data_span(con)

@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 
 from metrics.parameters import days
-from metrics.registry import col, metric
+from metrics.registry import WHOLE_SCOPE, col, metric
 from pulso.core.scope import Scope
 from pulso.core.sql import one
 
@@ -31,7 +31,7 @@ from pulso.core.sql import one
     requires=("people",), requires_any=("messages", "reactions", "visits"),
     parameters=(days("recent_days", "health_recent_days", None, "Días recientes.", "Recent days."),
                 days("base_days", "health_base_days", None, "Días de la base.", "Base days.")),
-    group="health",
+    group="health", cells=WHOLE_SCOPE,
 )
 def community_health_index(con: duckdb.DuckDBPyConnection, scope: Scope, recent_days: int,
                            base_days: int) -> pl.DataFrame:

@@ -26,7 +26,7 @@ import math
 import duckdb
 import polars as pl
 
-from metrics.registry import col, metric
+from metrics.registry import Cells, col, metric
 from pulso.core.scope import Scope, eligible
 from pulso.core.sql import frame
 
@@ -79,6 +79,7 @@ def inequality_of(counts: list[int], include_zeros: bool = False) -> dict[str, f
              col("gini", "float", "Gini", "Gini", "score"),
              col("absence_factor", "int", "Factor de ausencia", "Absence factor", "count")),
     requires=("people",), requires_any=("messages", "reactions"), group="inequality",
+    cells=Cells(minimum="contributors"),
 )
 def participation_inequality(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     """Two rows (population eligible, then contributors): people, contributors, contributions, top1_share,

@@ -31,7 +31,7 @@ import duckdb
 import ibis
 import polars as pl
 
-from metrics.registry import MetricDefinition, col, kpis, metric, missing_facts
+from metrics.registry import WHOLE_SCOPE, MetricDefinition, col, kpis, metric, missing_facts
 from metrics.store import data_span
 from pulso.core import expr as E
 from pulso.core.expr import Engine, count_where
@@ -180,7 +180,7 @@ def register(kpi: Kpi) -> None:
     metric(kpi.name, label={"es": kpi.label[0], "en": kpi.label[1]}, description={"es": es, "en": en},
            definition={"es": es, "en": en}, columns=(col("value", "float", label_es, label_en, fmt),),
            requires=kpi.requires, requires_any=kpi.requires_any, group="kpi", kind="kpi", change=kpi.change,
-           shared=True)(function)
+           shared=True, cells=WHOLE_SCOPE)(function)
 
 
 for _kpi in KPIS:
@@ -212,7 +212,7 @@ def change(definition: MetricDefinition, now: float | None, before: float | None
              col("change", "float", "Cambio", "Change", "number"),
              col("change_unit", "str", "Unidad del cambio", "Change unit", "id"),
              col("available", "bool", "Disponible", "Available", "bool")),
-    requires=("people",), group="kpi", shared=True,
+    requires=("people",), group="kpi", shared=True, cells=WHOLE_SCOPE,
 )
 def kpi_summary(con: duckdb.DuckDBPyConnection | Engine, scope: Scope) -> pl.DataFrame:
     """One row per KPI, in card order: every KPI in one pass for the period and one for the previous period."""

@@ -30,7 +30,7 @@ import polars as pl
 
 from metrics.columns import PEOPLE, PERSON, SEGMENT, STAGE
 from metrics.parameters import by
-from metrics.registry import Parameter, col, metric
+from metrics.registry import WHOLE_SCOPE, Cells, Parameter, col, metric
 from pulso.core import expr as E
 from pulso.core.expr import Engine, count_where
 from pulso.core.scope import Scope, ScopeShape, eligible_expr, not_left_expr, people_in_scope
@@ -139,7 +139,8 @@ def _left_by() -> ibis.Table:
         label={"es": "Escalera de participación", "en": "Participation ladder"},
         description={"es": "Peldaño de cada persona al cierre del periodo.", "en": "Each person's rung at the period's end."},
         definition=DEFINITION, columns=(*PERSON, STAGE), requires=("people",),
-        requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder", shared=True)
+        requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder", shared=True,
+        person_level=True, person_columns=("person_id",))
 def participation_ladder(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, **params) -> pl.DataFrame:
     """person_id, name, region, office, role, stage (unaware, interested, first_time, regular, enthusiast)."""
     return ladder_frame(con, scope, **params)
@@ -153,7 +154,9 @@ def participation_ladder(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, 
         requires_any=("messages", "reactions", "visits"),
         parameters=PARAMETERS + (by(("region", "office", "role"), None, "Segmento opcional: region, office o role.",
                                     "Optional segment: region, office or role."),),
-        group="ladder", shared=True)
+        group="ladder", shared=True,
+        cells=Cells(key="segment", by=((None, None, False), ("region", "region", False), ("office", "office", False),
+                                       ("role", "role", False))))
 def participation_ladder_counts(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, by: str | None = None,
                                 **params) -> pl.DataFrame:
     """segment ('all' without ``by``), stage, people — every stage listed, zero included, in ladder order."""
@@ -173,7 +176,8 @@ def participation_ladder_counts(con: duckdb.DuckDBPyConnection | Engine, scope: 
                                         col("to_stage", "str", "Ahora", "Now", "code"), PEOPLE,
                                         col("direction", "str", "Movimiento", "Move", "code")),
         requires=("people",), requires_any=("messages", "reactions", "visits"), parameters=PARAMETERS, group="ladder",
-        shared=True)
+        shared=True,
+        cells=WHOLE_SCOPE)
 def participation_transitions(con: duckdb.DuckDBPyConnection | Engine, scope: Scope, **params) -> pl.DataFrame:
     """from_stage, to_stage, people, direction (promoted / demoted / stayed). A person on the ladder in only one
     of the two periods counts as ``unaware`` in the other; people who left by the period's end are in neither."""

@@ -32,7 +32,7 @@ from pulso.core.sql import frame
                           "end (empty when never)."},
         columns=(*PERSON, MANAGER, LAST_ACTIVITY,
                  col("in_directory", "bool", "En el directorio", "In the directory", "bool")),
-        requires=("people",), group="people")
+        requires=("people",), group="people", person_level=True, person_columns=("person_id",))
 def person_directory(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     sp, params = scope.people_cte()
     return frame(con, f"""
@@ -57,7 +57,7 @@ def person_directory(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFra
                           "non-deleted replies and the starter's likes."},
         columns=(THREAD_ID, TITLE, GROUP_NAME, col("author", "str", "Autor", "Author", "name"), CREATED_LOCAL,
                  col("replies", "int", "Respuestas", "Replies", "count"), col("likes", "int", "Me gusta", "Likes", "count")),
-        requires=("messages",), group="people")
+        requires=("messages",), group="people", person_level=True)  # author names
 def shown_threads(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     sp, params = scope.people_cte()
     period, period_params = scope.period("t.day")

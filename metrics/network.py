@@ -45,7 +45,7 @@ from sklearn.metrics import adjusted_rand_score, completeness_score, homogeneity
 from metrics.columns import OFFICE, PERSON_ID, REGION, ROLE, TIE_MIN_WEIGHT
 from metrics.graph_build import build_digraph, pair_edges, scoped_people, self_loops, undirected
 from metrics.parameters import KINDS, LANG, SEED, limit
-from metrics.registry import Parameter, col, metric
+from metrics.registry import WHOLE_SCOPE, Parameter, col, metric
 from metrics.store import data_span
 from pulso.core.errors import ParameterError
 from pulso.core.expr import is_duckdb
@@ -510,6 +510,8 @@ def standard_scope_id(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, 
         return None
     if scope.offices or scope.roles or scope.groups or len(scope.regions) > 1 or not is_duckdb(con):
         return None
+    if scope.rights is not None and (scope.rights.regions is not None or scope.rights.offices is not None):
+        return None  # a viewer's rights narrow the people, hence the graph
     if not one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'network_scopes' "
                     "AND database_name = current_database()")[0]:
         return None
@@ -534,10 +536,12 @@ def served(con: duckdb.DuckDBPyConnection, table: str, scope_id: int, condition:
 NODE = (PERSON_ID, REGION, OFFICE, ROLE)
 
 
-def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, parameters):
+def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, parameters, person_level=True):
+    """Network metrics list people (person-level) unless they summarise the whole graph."""
     return metric(name, label={"es": es, "en": en}, description={"es": desc_es, "en": desc_en},
                   definition={"es": def_es, "en": def_en}, columns=columns, requires=FACTS, requires_any=ANY_FACT,
-                  parameters=parameters, group="network")
+                  parameters=parameters, group="network", person_level=person_level,
+                  person_columns=("person_id",) if person_level else (), cells=None if person_level else WHOLE_SCOPE)
 
 
 @network_metric(
@@ -617,7 +621,7 @@ def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int 
      col("homogeneity", "float", "Homogeneidad", "Homogeneity", "score"),
      col("completeness", "float", "Completitud", "Completeness", "score"),
      col("interpretation", "str", "Qué significa", "What it means", "text")),
-    (SEED, RESOLUTION, KINDS, MIN_WEIGHT, LANG))
+    (SEED, RESOLUTION, KINDS, MIN_WEIGHT, LANG), person_level=False)
 def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
                            kinds=None, min_weight: float | None = None, lang: str = "es") -> pl.DataFrame:
     """One row (modularities and scores null when the graph has no edge); a standard scope's figures are the ones
@@ -730,7 +734,8 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
                                    "scope."}, kind="bool", default=True), KINDS,
      Parameter("exact_diameter_nodes", {"es": "Personas del mayor componente hasta las que el diámetro es exacto.",
                                         "en": "People in the largest component up to which the diameter is exact."},
-               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=MAX_EXACT_DIAMETER_NODES), MIN_WEIGHT))
+               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=MAX_EXACT_DIAMETER_NODES), MIN_WEIGHT),
+    person_level=False)
 def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None,
                   exact_diameter_nodes: int = EXACT_DIAMETER_NODES, min_weight: float | None = None) -> pl.DataFrame:
     """period (the bucket's first day; null for the undated row and for by_period=False), the keys of

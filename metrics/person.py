@@ -78,7 +78,8 @@ def _in_scope(con: duckdb.DuckDBPyConnection, scope: Scope, person: str) -> bool
         columns=(*PERSON, MANAGER, LAST_ACTIVITY, *COUNTS,
                  col("people_replied_to", "int", "Personas a las que respondió", "People replied to", "count"),
                  col("people_who_replied", "int", "Personas que le respondieron", "People who replied", "count")),
-        requires=FACTS, requires_any=ANY_FACT, parameters=(PERSON_PARAMETER,), group="people")
+        requires=FACTS, requires_any=ANY_FACT, parameters=(PERSON_PARAMETER,), group="people", person_level=True,
+        person_columns=("person_id",))
 def person_summary(con: duckdb.DuckDBPyConnection, scope: Scope, person: str | None = None) -> pl.DataFrame:
     if person is None or not _in_scope(con, scope, person):
         return METRICS["person_summary"].empty_frame()
@@ -110,7 +111,7 @@ def person_summary(con: duckdb.DuckDBPyConnection, scope: Scope, person: str | N
                     "en": "Per period (day, week, month or quarter): days with an action, threads started, replies "
                           "written, likes given, replies and likes received, visits."},
         columns=(PERIOD_START, *COUNTS), requires=FACTS, requires_any=ANY_FACT, parameters=(PERSON_PARAMETER,),
-        group="people")
+        group="people", person_level=True)  # the person (parameter) must be one of the scope's people
 def person_activity(con: duckdb.DuckDBPyConnection, scope: Scope, person: str | None = None) -> pl.DataFrame:
     if person is None or not _in_scope(con, scope, person):
         return METRICS["person_activity"].empty_frame()
@@ -140,7 +141,7 @@ WEEKS = Parameter("weeks", {"es": "Semanas hacia atrás.", "en": "Weeks back."},
                     "en": "For each of the last N weeks ending on the period's last day: the person's rung at the "
                           "end of that week, by the participation ladder's rule and thresholds."},
         columns=(col("week_end", "date", "Semana al", "Week ending", "date"), STAGE), requires=FACTS,
-        requires_any=ANY_FACT, parameters=(PERSON_PARAMETER, WEEKS), group="people")
+        requires_any=ANY_FACT, parameters=(PERSON_PARAMETER, WEEKS), group="people", person_level=True)
 def person_stage_history(con: duckdb.DuckDBPyConnection, scope: Scope, person: str | None = None,
                          weeks: int = 12) -> pl.DataFrame:
     definition = METRICS["person_stage_history"]
@@ -178,7 +179,7 @@ KIND_OF = {"replies": "x.kind = 'reply'", "mentions": "x.kind = 'mention'", "lik
                           "mentions, likes (their weight) and other interactions given to and received from them. "
                           "Ordered by replies, then by the total."},
         columns=(*PERSON, *TIE_COUNTS), requires=FACTS, requires_any=("messages", "interactions"),
-        parameters=(PERSON_PARAMETER, KINDS), group="people")
+        parameters=(PERSON_PARAMETER, KINDS), group="people", person_level=True, person_columns=("person_id",))
 def person_ties(con: duckdb.DuckDBPyConnection, scope: Scope, person: str | None = None, kinds=None) -> pl.DataFrame:
     definition = METRICS["person_ties"]
     if person is None or not _in_scope(con, scope, person):

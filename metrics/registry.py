@@ -9,6 +9,14 @@ label, display format). ``compute(con, name, scope, **params)`` is the one way
 to run a metric: it checks the facts, validates every parameter, clips the
 period to the store's data span and only then calls the function.
 
+Each declaration also says what it reveals about people, which ``compute`` enforces for a viewer with rights
+(``scope.rights``, see ``pulso.core.access``): ``person_level=True`` for a metric that returns named people or a
+person-level network (refused to viewers without person-level rights; its rows are narrowed to the people the
+rights cover), ``store_wide=True`` for one that describes the whole store with person-level content (only for
+rights over everything), or ``cells=Cells(...)`` for an aggregate: which group of people each row is over, so that
+small groups are suppressed for viewers without person-level rights (``metrics/privacy.py``). Every metric
+declares one of them; no caller can skip the check.
+
 A KPI is a metric of kind ``kpi``: it returns one row with ``value`` and says
 how its change against the previous period is expressed (percent or
 percentage points). ``kpi_summary``, the dashboard's cards and the report are
@@ -35,6 +43,8 @@ from pulso.core.scope import Scope
 
 LANGUAGES = ("es", "en")
 # How a column's values are shown (dashboard, CSV, report): see docs/metrics.md, "Formats".
+# Formats that measure rather than identify: these are withheld in a suppressed row.
+FIGURE_FORMATS = frozenset({"count", "number", "ratio", "percent", "points", "hours", "minutes", "score"})
 FORMATS = ("id", "text", "name", "unit", "role", "code", "count", "number", "ratio", "percent", "points", "hours",
            "minutes", "score", "date", "datetime", "datetime_local", "bool", "list")
 DTYPES = {"str": pl.String, "int": pl.Int64, "float": pl.Float64, "date": pl.Date, "datetime": pl.Datetime("us"),
@@ -173,6 +183,55 @@ def _show(raw: object) -> str:
 
 
 @dataclass(frozen=True)
+class Cells:
+    """Which group of people each row of an aggregate metric is over: what small-group suppression needs
+    (``metrics/privacy.py``, applied by ``compute`` for viewers without person-level rights).
+
+    * ``key``: the column naming the row's unit; None (the default): every row is over the whole scope.
+    * ``dimension``: the unit's dimension -- region, office, role or group; or ``by``: for each value of the
+      metric's ``by`` parameter, (value, dimension or None for the whole scope, pad); or ``level_column``: a
+      column giving each row's dimension (office / region).
+    * ``matrix``: (sender column, receiver column), two units of ``dimension``: a cell is hidden when either is.
+    * ``within_role``: the parameter naming a role; a row is over that role's people in the unit.
+    * ``keys``: numeric columns that identify a row (weekday, hour, rank) and are never withheld.
+    * ``also``: other columns withheld with the figures (a sentence or a date that tells what the figures say).
+    * ``minimum``: a column counting the people a whole-scope row is about (below k, the row is withheld).
+    * ``pad``: a hidden unit of the scope with no row gets one (withheld), so a missing row tells nothing.
+    * ``about_people=False``: the metric says nothing about people (what the store holds, the calendar).
+    """
+
+    key: str | None = None
+    dimension: str | None = None
+    by: tuple[tuple[str | None, str | None, bool], ...] = ()
+    level_column: str | None = None
+    matrix: tuple[str, str] | None = None
+    within_role: str | None = None
+    keys: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+    minimum: str | None = None
+    pad: bool = False
+    about_people: bool = True
+
+    def dimension_for(self, params: dict) -> str | None:
+        """The dimension of the rows for these parameters (None: the whole scope, or per row)."""
+        if self.by:
+            for value, dimension, _ in self.by:
+                if value == params.get("by"):
+                    return dimension
+            return None
+        return self.dimension
+
+    def pads(self, params: dict) -> bool:
+        if self.by:
+            return any(value == params.get("by") and pad for value, _, pad in self.by)
+        return self.pad
+
+
+WHOLE_SCOPE = Cells()
+NO_PEOPLE = Cells(about_people=False)
+
+
+@dataclass(frozen=True)
 class MetricDefinition:
     name: str
     function: Callable[..., pl.DataFrame]
@@ -188,6 +247,10 @@ class MetricDefinition:
     kind: str = "table"  # table | kpi
     change: str | None = None  # for a KPI: "percent" (relative change) or "points" (difference of shares)
     notes: dict[str, str] | None = None  # Markdown printed after the parameters in docs/metrics.md (e.g. measurements)
+    person_level: bool = False  # returns named people or a person-level network
+    person_columns: tuple[str, ...] = ()  # its columns holding person ids (narrowed to the viewer's people)
+    store_wide: bool = False  # describes the whole store with person-level content: only for rights over everything
+    cells: Cells | None = None  # an aggregate: which group of people each row is over
     shared: bool = False  # written as shared Ibis expressions: runs on DuckDB and on Spark
 
     @property
@@ -215,7 +278,9 @@ METRICS: dict[str, MetricDefinition] = {}
 def metric(name: str, *, label: dict[str, str], description: dict[str, str], definition: dict[str, str],
            columns: tuple[Column, ...], requires: tuple[str, ...] = (), requires_any: tuple[str, ...] = (),
            parameters: tuple[Parameter, ...] = (), group: str = "kpi", kind: str = "table",
-           change: str | None = None, notes: dict[str, str] | None = None, shared: bool = False):
+           change: str | None = None, notes: dict[str, str] | None = None, shared: bool = False,
+           person_level: bool = False, person_columns: tuple[str, ...] = (), store_wide: bool = False,
+           cells: Cells | None = None):
     """Register ``function`` as metric ``name``. Texts are dicts keyed by language (es, en)."""
 
     def decorate(function: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
@@ -230,9 +295,27 @@ def metric(name: str, *, label: dict[str, str], description: dict[str, str], def
         names = [p.name for p in parameters]
         if len(set(names)) != len(names):
             raise ValueError(f"metric {name}: a parameter is declared twice")
+        if (person_level or store_wide) == (cells is not None):
+            raise ValueError(f"metric {name}: declare person_level=True / store_wide=True, or cells=Cells(...)")
+        declared = {c.name for c in columns}
+        if not set(person_columns) <= declared:
+            raise ValueError(f"metric {name}: person_columns must be among its columns")
+        if cells is not None and cells.by:  # every breakdown the metric offers says which units its rows are
+            by_parameter = next((p for p in parameters if p.name == "by"), None)
+            offered = set(by_parameter.choices) if by_parameter else set()
+            listed = {value for value, _, _ in cells.by if value is not None}
+            if by_parameter is None or offered != listed:
+                raise ValueError(f"metric {name}: cells.by must list every choice of its 'by' parameter "
+                                 f"(offered {sorted(offered)}, listed {sorted(listed)})")
+        if cells is not None:
+            unknown = ({cells.key, cells.level_column, cells.minimum, *cells.keys, *cells.also, *(cells.matrix or ())}
+                       - {None}) - declared
+            if unknown:
+                raise ValueError(f"metric {name}: cells name columns it does not return: {sorted(unknown)}")
         METRICS[name] = MetricDefinition(name, function, label, description, definition, tuple(columns),
                                          frozenset(requires), frozenset(requires_any), tuple(parameters), group,
-                                         kind, change, notes, shared)
+                                         kind, change, notes, person_level or store_wide, tuple(person_columns),
+                                         store_wide, cells, shared)
         return function
 
     return decorate
@@ -290,8 +373,11 @@ def resolve_parameters(con: duckdb.DuckDBPyConnection | None, definition: Metric
 
 
 def compute(con: duckdb.DuckDBPyConnection | Engine, name: str, scope: Scope, **params) -> pl.DataFrame:
-    """Run metric ``name`` over ``scope``: facts checked, parameters validated, period clipped to the data.
-    ``con`` is a DuckDB connection to a store, or an engine (Spark over a lake) for the shared metrics."""
+    """Run metric ``name`` over ``scope``: facts checked, parameters validated, the viewer's rights enforced
+    (``scope.rights``: refusals raise ``AccessDenied``; person rows narrowed; small groups suppressed), period
+    clipped to the data. ``con`` is a DuckDB connection to a store, or an engine (Spark over a lake) for the shared
+    metrics (without a viewer's rights: the checks and suppression run on a store)."""
+    from metrics import privacy
     from metrics.store import data_span, store_settings
 
     definitions = load_all_metrics()
@@ -301,17 +387,48 @@ def compute(con: duckdb.DuckDBPyConnection | Engine, name: str, scope: Scope, **
     if not is_duckdb(con) and not definition.shared:
         raise ParameterError(f"{name} runs on DuckDB only; on {getattr(con, 'name', 'this engine')} the shared metrics "
                              f"are: {', '.join(shared_metrics())}")
+    if scope.rights is not None and not is_duckdb(con):
+        raise ParameterError(f"{name}: a viewer's rights (--viewer) apply to a store (DuckDB), not to "
+                             f"{getattr(con, 'name', 'this engine')}")
     missing = missing_facts(con, definition)
     if missing:
         raise FactsNotAvailable(name, missing)
-    values = resolve_parameters(con, definition, params, store_settings(con))
+    settings = store_settings(con)
+    values = resolve_parameters(con, definition, params, settings)
+    guard = privacy.Guard(con, definition, scope, values, settings) if scope.rights is not None else None
+    if guard is not None:
+        guard.check()  # raises AccessDenied / Suppressed before anything is computed
     span = data_span(con)
-    if span is None:  # no dated fact at all (e.g. only undated interactions): nothing to clip to
-        return definition.function(con, scope, **values)
-    clipped = scope.clipped(*span)
-    if clipped is None:
-        return definition.empty_frame()
-    return definition.function(con, clipped, **values)
+    clipped = scope.clipped(*span) if span is not None else scope  # no dated fact at all: nothing to clip to
+    frame = definition.empty_frame() if clipped is None else definition.function(con, clipped, **values)
+    return guard.protect(frame) if guard is not None else frame
+
+
+def access_line(d: MetricDefinition) -> str:
+    """What a metric reveals about people and who may see it (docs/metrics.md; README, "Security and privacy")."""
+    if d.store_wide:
+        return "Person-level content of the whole store: administrators (rights over everything) only."
+    if d.person_level:
+        return (f"Person-level (columns {', '.join(f'`{c}`' for c in d.person_columns)}): viewers with person-level "
+                "rights, narrowed to the people they cover; refused to viewers with aggregates only.")
+    cells = d.cells
+    if not cells.about_people:
+        return "Says nothing about people: every viewer."
+    if cells.matrix:
+        rows = f"each cell is over two {cells.dimension}s (`{cells.matrix[0]}` × `{cells.matrix[1]}`)"
+    elif cells.level_column:
+        rows = f"each row is over the office or region named in `{cells.key}` (per `{cells.level_column}`)"
+    elif cells.within_role:
+        rows = f"each row is over the people of the `{cells.within_role}` role in the `{cells.key}`"
+    elif cells.by:
+        chosen = ", ".join(f"{value}: {dimension or 'the whole scope'}" for value, dimension, _ in cells.by
+                           if value is not None) or "the whole scope"
+        rows = f"each row is over the unit in `{cells.key}` by the `by` parameter ({chosen})"
+    elif cells.key:
+        rows = f"each row is over the {cells.dimension} in `{cells.key}`"
+    else:
+        rows = "every row is over the whole scope" + (f" (withheld below k `{cells.minimum}`)" if cells.minimum else "")
+    return f"Aggregate: {rows}; small groups suppressed for viewers with aggregates only."
 
 
 def definitions_markdown(language: str = "en") -> str:
@@ -346,6 +463,7 @@ def definitions_markdown(language: str = "en") -> str:
             else:
                 out += [f"Needs: {', '.join(needs) or 'nothing'}. Columns: "
                         + ", ".join(f"`{c.name}` ({c.format})" for c in d.columns) + f".{engines}", ""]
+            out += [f"**Who sees it.** {access_line(d)}", ""]
             if d.parameters:
                 out += ["| parameter | default | allowed | meaning |", "|---|---|---|---|"]
                 for p in d.parameters:

@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from metrics.columns import PERSON, REGION
-from metrics.registry import Parameter, col, metric
+from metrics.registry import Cells, Parameter, col, metric
 from metrics.store import store_settings
 from pulso.core.scope import Scope
 from pulso.core.sql import frame
@@ -65,6 +65,7 @@ def threads_cte(scope: Scope) -> tuple[str, list]:
                  col("median_hours_to_higher_reply", "float", "Mediana de horas a esa respuesta",
                      "Median hours to that reply", "hours")),
         requires=("people", "messages"), group="flows",
+        cells=Cells(key="region", dimension="region", within_role="leader_role", pad=True),
         parameters=(Parameter("leader_role", {"es": "Rol cuyos hilos se miden (nombre en la jerarquía configurada).",
                                               "en": "Role whose threads are measured (name in the configured "
                                                     "hierarchy)."},
@@ -93,7 +94,7 @@ def leadership_responsiveness(con: duckdb.DuckDBPyConnection, scope: Scope,
                           "from the leader in any of them."},
         columns=(*PERSON, col("reports", "int", "Reportes que escribieron", "Reports who wrote", "count"),
                  col("report_threads", "int", "Hilos de sus reportes", "Threads by reports", "count")),
-        requires=("people", "messages"), group="flows",
+        requires=("people", "messages"), group="flows", person_level=True, person_columns=("person_id",),
         parameters=(Parameter("min_threads", {"es": "Mínimo de hilos de sus reportes para considerar a un líder.",
                                               "en": "Minimum threads from their reports for a leader to be listed."},
                               kind="int", default=1, minimum=1, maximum=100_000),))

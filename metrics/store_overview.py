@@ -8,11 +8,14 @@ period and filters do not apply to them (they describe the whole store).
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import polars as pl
 
 from metrics.parameters import limit
-from metrics.registry import col, metric
+from metrics.registry import NO_PEOPLE, col, metric
+from pulso.core.access import Rights
 from pulso.core.scope import Scope
 from pulso.core.sql import frame, rows
 
@@ -23,9 +26,12 @@ FIRST = col("first_at", "datetime", "Desde", "From", "datetime")
 LAST = col("last_at", "datetime", "Hasta", "To", "datetime")
 
 
-def store_metric(name: str, es: str, en: str, def_es: str, def_en: str, columns: tuple, parameters: tuple = ()):
+def store_metric(name: str, es: str, en: str, def_es: str, def_en: str, columns: tuple, parameters: tuple = (),
+                 store_wide: bool = False):
+    """What the store holds; ``store_wide``: its rows carry person-level content (rejected rows)."""
     return metric(name, label={"es": es, "en": en}, description={"es": def_es, "en": def_en},
-                  definition={"es": def_es, "en": def_en}, columns=columns, parameters=parameters, group="store")
+                  definition={"es": def_es, "en": def_en}, columns=columns, parameters=parameters, group="store",
+                  store_wide=store_wide, cells=None if store_wide else NO_PEOPLE)
 
 
 @store_metric("store_sources", "Fuentes y datos cargados", "Loaded sources and facts",
@@ -65,28 +71,33 @@ def store_runs(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
 
 
 REJECT_FILE = col("file", "str", "Archivo", "File", "text")
+# The file's name only (and the member of a zip): never the folder it was loaded from on the server.
+FILE_NAME = ("CASE WHEN contains(file, '!') THEN regexp_replace(split_part(file, '!', 1), '^.*[/\\\\]', '') || '!' "
+             "|| substr(file, strpos(file, '!') + 1) ELSE regexp_replace(file, '^.*[/\\\\]', '') END")
 REJECT_TABLE = col("table_name", "str", "Tabla", "Table", "code")
 REJECT_REASON = col("reason", "str", "Motivo", "Reason", "text")
 
 
 @store_metric("store_rejects_by_reason", "Filas rechazadas por motivo", "Rejected rows by reason",
-              "Filas que una carga no pudo usar, contadas por archivo, tabla y motivo.",
-              "Rows a load could not use, counted by file, table and reason.",
-              (REJECT_FILE, REJECT_TABLE, REJECT_REASON, ROWS))
+              "Filas que una carga no pudo usar, contadas por archivo (su nombre), tabla y motivo.",
+              "Rows a load could not use, counted by file (its name), table and reason.",
+              (REJECT_FILE, REJECT_TABLE, REJECT_REASON, ROWS), store_wide=True)
 def store_rejects_by_reason(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
-    return frame(con, """SELECT file, table_name, reason, count(*) AS rows FROM rejected_rows
-                         GROUP BY ALL ORDER BY rows DESC, file, reason""")
+    return frame(con, f"""SELECT {FILE_NAME} AS file, table_name, reason, count(*) AS rows FROM rejected_rows
+                          GROUP BY ALL ORDER BY rows DESC, file, reason""")
 
 
 @store_metric("store_rejected_rows", "Filas rechazadas", "Rejected rows",
-              "Las filas rechazadas más recientes, con archivo, fila, tabla, motivo y contenido.",
-              "The newest rejected rows, with file, row, table, reason and content.",
+              "Las filas rechazadas más recientes, con archivo (su nombre), fila, tabla, motivo y contenido (nunca el "
+              "texto de un mensaje).",
+              "The newest rejected rows, with file (its name), row, table, reason and content (never a message's "
+              "text).",
               (col("run_id", "str", "Carga", "Run", "id"), REJECT_FILE, col("line", "int", "Fila", "Row", "count"),
                REJECT_TABLE, REJECT_REASON, col("raw", "str", "Contenido", "Content", "text")),
-              (limit("limit", 1000, "Cuántas filas.", "How many rows.", maximum=10_000),))
+              (limit("limit", 1000, "Cuántas filas.", "How many rows.", maximum=10_000),), store_wide=True)
 def store_rejected_rows(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 1000) -> pl.DataFrame:
-    return frame(con, """
-        SELECT j.run_id, j.file, j.line, j.table_name, j.reason, j.raw
+    return frame(con, f"""
+        SELECT j.run_id, {FILE_NAME.replace('file', 'j.file')} AS file, j.line, j.table_name, j.reason, j.raw
         FROM rejected_rows j LEFT JOIN ingestion_runs r USING (run_id)
         ORDER BY r.started_at DESC, j.file, j.line LIMIT ?""", [limit])
 
@@ -101,23 +112,38 @@ def store_rejected_rows(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int
                col("directory_value", "str", "Según el directorio", "Directory says", "text"),
                col("other_value", "str", "Según la otra fuente", "Other source says", "text"),
                SOURCE, REJECT_FILE, col("line", "int", "Fila", "Row", "count")),
-              (limit("limit", 1000, "Cuántas filas.", "How many rows.", maximum=10_000),))
+              (limit("limit", 1000, "Cuántas filas.", "How many rows.", maximum=10_000),), store_wide=True)
 def store_directory_conflicts(con: duckdb.DuckDBPyConnection, scope: Scope, limit: int = 1000) -> pl.DataFrame:
-    return frame(con, """
-        SELECT c.person_id, c.column_name, c.directory_value, c.other_value, c.source, c.file, c.line
+    return frame(con, f"""
+        SELECT c.person_id, c.column_name, c.directory_value, c.other_value, c.source,
+               {FILE_NAME.replace('file', 'c.file')} AS file, c.line
         FROM directory_conflicts c LEFT JOIN ingestion_runs r USING (run_id)
         ORDER BY r.started_at DESC, c.person_id, c.column_name, c.file, c.line LIMIT ?""", [limit])
 
 
-def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
-    """Values the sidebar filters offer: regions, offices (with their region), roles, groups (id, name)."""
+def filter_options(con: duckdb.DuckDBPyConnection, rights: Rights | None = None) -> dict[str, list]:
+    """Values the sidebar filters offer: regions, offices (with their region), roles, groups (id, name) -- only
+    those of the people the viewer's ``rights`` cover, and private groups (or groups whose privacy no source
+    gave) only to viewers who may see their names. A viewer with aggregates only is offered the visible regions
+    and offices and no role or group (``metrics/privacy.py`` refuses the rest). No rights: everything."""
+    sp, params = Scope(date.min, date.min, rights=rights).people_cte()
     out: dict[str, list] = {}
     for column in ("region", "role"):
-        out[column] = [r[0] for r in rows(
-            con, f"SELECT DISTINCT {column} FROM person_facts WHERE NOT is_bot ORDER BY 1")]
-    out["office"] = [(r[0], r[1]) for r in rows(
-        con, "SELECT DISTINCT office, region FROM person_facts WHERE NOT is_bot ORDER BY 1, 2")]
-    out["group"] = [(r[0], r[1]) for r in rows(con, "SELECT group_id, coalesce(name, group_id) FROM groups ORDER BY 2")]
+        out[column] = [r[0] for r in rows(con, f"WITH {sp} SELECT DISTINCT {column} FROM sp ORDER BY 1", params)]
+    out["office"] = [(r[0], r[1]) for r in rows(con, f"WITH {sp} SELECT DISTINCT office, region FROM sp ORDER BY 1, 2",
+                                                params)]
+    public = "TRUE" if rights is None or rights.private_names else "NOT coalesce(is_private, TRUE)"
+    out["group"] = [(r[0], r[1]) for r in rows(
+        con, f"SELECT group_id, coalesce(name, group_id) FROM groups WHERE {public} ORDER BY 2")]
+    if rights is not None and not rights.person_level:
+        from metrics.privacy import Pattern, universe_counts
+        from metrics.store import store_settings
+
+        pattern = Pattern.of(universe_counts(con, Scope(date.min, date.min, rights=rights)),
+                             store_settings(con).privacy.min_group_size)
+        out["region"] = [r for r in out["region"] if pattern.status("region", r) is None]
+        out["office"] = [(o, r) for o, r in out["office"] if pattern.status("office", o) is None]
+        out["role"], out["group"] = [], []
     return out
 
 
@@ -133,7 +159,7 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     columns=(col("event_id", "str", "Evento (ID)", "Event (ID)", "id"), col("event_date", "date", "Fecha", "Date", "date"),
              col("title", "str", "Evento", "Event", "text"), col("channel", "str", "Canal", "Channel", "text"),
              col("audience", "str", "Audiencia", "Audience", "text")),
-    requires=("campaign_events",), group="campaigns",
+    requires=("campaign_events",), group="campaigns", cells=NO_PEOPLE,
 )
 def campaign_calendar(con: duckdb.DuckDBPyConnection, scope: Scope) -> pl.DataFrame:
     period, params = scope.period("event_date")

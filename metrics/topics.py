@@ -39,7 +39,7 @@ from sklearn.metrics import silhouette_score
 
 from metrics.columns import THREAD_ID
 from metrics.parameters import limit
-from metrics.registry import Parameter, col, metric
+from metrics.registry import Cells, Parameter, col, metric
 from pulso.core.scope import Scope
 from pulso.core.sql import frame
 
@@ -201,6 +201,7 @@ _DEFINITION = {
         description={"es": "De qué se habla: temas encontrados automáticamente en los hilos.",
                      "en": "What people talk about: topics found automatically in the threads."},
         definition=_DEFINITION, requires=("messages",), parameters=PARAMETERS, group="content",
+        cells=Cells(keys=("topic",)),
         columns=(col("topic", "int", "Tema", "Topic", "number"), col("top_terms", "str", "Términos", "Terms", "text"),
                  col("threads", "int", "Hilos", "Threads", "count"),
                  col("example_thread_ids", "list[str]", "Hilos ejemplo", "Example threads", "list")))
@@ -214,6 +215,7 @@ def discovered_topics(con: duckdb.DuckDBPyConnection, scope: Scope, n_topics: in
 @metric("thread_topics", label={"es": "Tema de cada hilo", "en": "Topic of each thread"},
         description={"es": "El tema asignado a cada hilo.", "en": "The topic each thread was assigned to."},
         definition=_DEFINITION, requires=("messages",), parameters=PARAMETERS, group="content",
+        cells=Cells(keys=("topic",)),
         columns=(THREAD_ID, col("topic", "int", "Tema", "Topic", "number"),
                  col("weight", "float", "Peso del tema", "Topic weight", "ratio")))
 def thread_topics(con: duckdb.DuckDBPyConnection, scope: Scope, n_topics: int | None = None, seed: int = 0,

@@ -55,10 +55,12 @@ def role_ranks(settings: Settings) -> dict[str, pa.Table]:
 
 
 @cache
-def message_facts() -> ibis.Table:
+def message_facts(count_private: bool = True) -> ibis.Table:
     """A message is a **reply** when it answers another message or sits in another message's thread; every
     other message starts a thread. It **may be shown** when not deleted, not direct and not in a private group
-    (a group no source describes counts as private)."""
+    (a group no source describes counts as private). With ``[privacy] count_private = false`` (``count_private``)
+    the messages that are direct or in a private group are left out here, so no count anywhere includes them
+    (every other derived table is built from this one)."""
     m = T("messages")
     m = with_local(m.mutate(is_reply=m.replied_to_id.notnull() | (m.message_id != m.thread_id)),
                    "created_at", "created_local", T("tz_daily"))
@@ -76,6 +78,8 @@ def message_facts() -> ibis.Table:
         is_direct=direct, in_private_group=in_private_group,
         may_show=j.deleted_at.isnull() & ~direct & ~in_private_group,
         hashtag_count=j.hashtags.length().coalesce(0))
+    if not count_private:
+        out = out.filter(~(direct | in_private_group))
     return E.conform(out, MESSAGE_FACTS)
 
 
@@ -259,7 +263,7 @@ def tz_daily(engine: Engine, settings: Settings) -> pa.Table:
 Builder = Callable[[Engine, Settings], "ibis.Table | pa.Table"]
 DERIVED: dict[str, Builder] = {
     "tz_daily": tz_daily,
-    "message_facts": lambda engine, settings: message_facts(),
+    "message_facts": lambda engine, settings: message_facts(settings.privacy.count_private),
     "person_day_activity": lambda engine, settings: person_day_activity(),
     "person_week_activity": lambda engine, settings: person_week_activity(),
     "person_facts": lambda engine, settings: person_facts(),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import errno
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +26,7 @@ import polars as pl
 from pipelines.derived import build_derived
 from pipelines.errors import IngestError
 from pipelines.limits import Budget
-from pipelines.merge import TableOutcome, create_reject_log, log_reader_rejects, merge_all
+from pipelines.merge import TableOutcome, create_reject_log, log_reader_rejects, merge_all, register_pseudonyms
 from pipelines.readers import Reader, detect_reader, reader_named
 from pipelines.staging import Stage, create_typed_tables
 from pipelines.store import (
@@ -34,6 +34,7 @@ from pipelines.store import (
     set_info, writer_lock,
 )
 from pulso import __version__
+from pulso.core.privacy import pseudonym_key, pseudonymous_text
 from pulso.core.schema import NETWORK_TABLES, READER_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, create_table_sql
 from pulso.core.settings import Settings, load_settings
 from pulso.core.sql import one, run
@@ -82,6 +83,7 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
     tables (``EXTRA_TABLES``) run on the new store before it is published; without them those tables are
     absent (a previous publish's are dropped, never left stale). Raises IngestError, and only that."""
     settings = settings or load_settings()
+    key = pseudonym_key() if settings.privacy.pseudonymize else None  # no key: refused before anything is read
     readers: list[tuple[Path, Reader]] = []
     for path in paths:
         path = Path(path)
@@ -105,7 +107,7 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
             with building_copy(live) as build_path:
                 con = open_build_connection(build_path)
                 try:
-                    summary = _load(con, readers, run_id, started, settings, builders)
+                    summary = _load(con, readers, run_id, started, settings, key, builders)
                     if strict and summary.warnings:
                         more = f" (and {len(summary.warnings) - 1} more)" if len(summary.warnings) > 1 else ""
                         raise IngestError(None, f"--strict: {summary.warnings[0]}{more}; nothing was published")
@@ -187,9 +189,12 @@ def _defect(reader: Reader, path: Path, exc: BaseException) -> IngestError:
 
 
 def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], run_id: str,
-          started: datetime, settings: Settings, builders: Sequence[ExtraBuilder] = ()) -> IngestSummary:
+          started: datetime, settings: Settings, key: bytes | None = None,
+          builders: Sequence[ExtraBuilder] = ()) -> IngestSummary:
     before = _published_info(con)
+    _check_pseudonymized(con, key is not None)
     create_schema(con, settings)
+    set_info(con, pseudonymized=str(key is not None).lower())
     create_typed_tables(con)
     create_reject_log(con)
     first, last = settings.limits.window(started)
@@ -197,13 +202,19 @@ def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], ru
     run(con, "SET VARIABLE pulso_first = ?::TIMESTAMP", [first])
     run(con, "SET VARIABLE pulso_last = ?::TIMESTAMP", [last])
     budget = Budget(settings.limits)
+    if key is not None:
+        register_pseudonyms(con, key)
     stages: list[Stage] = []
     for path, reader in readers:
         stage = Stage(con, reader.name, settings, budget)
         read_guarded(reader, path, stage)
+        if key is not None:  # no real name or e-mail in a pseudonymised store, rejected rows included
+            stage.rejects = [replace(r, reason=pseudonymous_text(r.reason, key),
+                                     raw="" if r.table == "people" else pseudonymous_text(r.raw, key))
+                             for r in stage.rejects]
         log_reader_rejects(con, stage.rejects)
         stages.append(stage)
-    outcomes = merge_all(con, run_id, settings.limits)
+    outcomes = merge_all(con, run_id, settings.limits, pseudonymize=key is not None)
     summary = _summarise(run_id, readers, stages, outcomes)
     summary.warnings = _warnings(con, summary, settings)
     _record(con, summary, readers, started.replace(tzinfo=None))
@@ -259,6 +270,19 @@ def build_extra(con: duckdb.DuckDBPyConnection, builders: Sequence[ExtraBuilder]
                     run(con, f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM _extra_rows")
                 finally:
                     con.unregister("_extra_rows")
+
+
+def _check_pseudonymized(con: duckdb.DuckDBPyConnection, wanted: bool) -> None:
+    """A store is pseudonymised from its first load or never: mixing would put real names beside pseudonyms."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if not {"store_info", "people"} <= tables or one(con, "SELECT count(*) FROM people")[0] == 0:
+        return
+    found = one(con, "SELECT value FROM store_info WHERE key = 'pseudonymized'")
+    current = bool(found and found[0] == "true")
+    if current != wanted:
+        state = "pseudonymised" if current else "not pseudonymised"
+        raise IngestError(None, f"the store is {state} and the settings say pseudonymize = {str(wanted).lower()}: "
+                                "load the exports into a new store instead")
 
 
 def _summarise(run_id: str, readers, stages: list[Stage], outcomes: dict[str, TableOutcome]) -> IngestSummary:

@@ -156,7 +156,8 @@ def _move_to_rejects(con: duckdb.DuckDBPyConnection, table: Table, reason_sql: s
     """Rows for which ``reason_sql`` is not null go to the run's reject log and leave the run. Rows are told
     apart by their rowid in the staging table: several rows of one (file, line) are moved one by one."""
     typed = f"typed_{table.name}"
-    row_text = "struct_pack(" + ", ".join(f"{c.name} := {c.name}" for c in table.columns if c.name != "source") + ")"
+    kept = [c.name for c in table.columns if c.name != "source" and not c.text]  # never what people wrote
+    row_text = "struct_pack(" + ", ".join(f"{c} := {c}" for c in kept) + ")"
     run(con, f"CREATE OR REPLACE TEMP TABLE _rejecting AS SELECT rowid AS _rid, _file, _line, {reason_sql} AS _reason, "
              f"left(CAST({row_text} AS VARCHAR), 2000) AS _raw FROM {typed} WHERE _reason IS NOT NULL")
     if one(con, "SELECT count(*) FROM _rejecting")[0] == 0:
@@ -298,6 +299,36 @@ def merge_into_store(con: duckdb.DuckDBPyConnection, table: Table) -> tuple[Coun
     return Counter({f: n for f, n, _ in counts}), Counter({f: d for f, _, d in counts})
 
 
+def register_pseudonyms(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """SQL functions for the keyed pseudonyms of ``pulso.core.privacy`` (the key never reaches the store)."""
+    from pulso.core.privacy import pseudonymous_email, pseudonymous_name, pseudonymous_text
+
+    def keyed(function):
+        return lambda value: function(value, key)
+
+    for name, function in (("pulso_email", pseudonymous_email), ("pulso_text", pseudonymous_text),
+                           ("pulso_name", pseudonymous_name)):
+        con.create_function(name, keyed(function), ["VARCHAR"], "VARCHAR", side_effects=False)
+
+
+def pseudonymize_staged(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Replace, in the staged rows of ``table``, every e-mail (the column, and inside person identifiers) by its
+    keyed pseudonym and every display name by ``Persona <hash>``; done before identities are resolved, so the
+    same address joins the same person in every source and every load."""
+    typed = f"typed_{table.name}"
+    if table is PEOPLE:
+        run(con, f"""UPDATE {typed} SET email = pulso_email(email), person_id = pulso_text(person_id),
+                     manager_id = pulso_text(manager_id)""")
+        run(con, f"""UPDATE {typed} SET display_name = pulso_name(coalesce(email, person_id))
+                     WHERE display_name IS NOT NULL""")
+        return
+    columns = [c for c in PERSON_COLUMNS.get(table.name, ())]
+    if columns:
+        run(con, f"UPDATE {typed} SET " + ", ".join(f"{c} = pulso_text({c})" for c in columns))
+    if table.name == "messages":
+        run(con, f"UPDATE {typed} SET mentions = list_transform(mentions, lambda x: pulso_text(x)) WHERE len(mentions) > 0")
+
+
 PROTECTED = ("email", "display_name", "region", "office", "role", "manager_id")
 
 
@@ -329,12 +360,16 @@ def protect_directory(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
             WHERE t.person_id = d.person_id AND t.source <> 'directory' AND d.{column} IS NOT NULL""")
 
 
-def merge_all(con: duckdb.DuckDBPyConnection, run_id: str, limits: Limits | None = None) -> dict[str, TableOutcome]:
-    """Run every staged table through typing, validation, identity and merge."""
+def merge_all(con: duckdb.DuckDBPyConnection, run_id: str, limits: Limits | None = None,
+              pseudonymize: bool = False) -> dict[str, TableOutcome]:
+    """Run every staged table through typing, validation, identity and merge (pseudonyms first, when asked:
+    ``register_pseudonyms`` must have been called on ``con``; so the directory conflicts hold pseudonyms too)."""
     limits = limits or Limits()
     outcomes: dict[str, TableOutcome] = {}
     for table in READER_TABLES:
         stop_at_unreadable_value(con, table, limits)
+        if pseudonymize:
+            pseudonymize_staged(con, table)
         reject_invalid(con, table)
         if table is PEOPLE:
             resolve_people(con)

@@ -22,6 +22,7 @@ import duckdb
 import polars as pl
 
 from pipelines.limits import Budget
+from pulso.core.privacy import withhold_text
 from pulso.core.schema import KNOWN_FACTS, READER_TABLES, TABLES_BY_NAME, Table
 from pulso.core.settings import Settings
 from pulso.core.sql import one, run
@@ -175,7 +176,7 @@ class Stage:
 
     def reject(self, file: str, line: int, table: str, reason: str, raw: object = "") -> None:
         """A row the reader itself could not map (it still counts as read)."""
-        self.rejects.append(Reject(file, line, table, reason, str(raw)[:MAX_RAW_CHARS]))
+        self.rejects.append(Reject(file, line, table, reason, withhold_text(raw, table)[:MAX_RAW_CHARS]))
         self.rows_read[(file, table)] += 1
 
     def skip_duplicates(self, file: str, table: str, n: int = 1) -> None:

@@ -106,8 +106,12 @@ def app(monkeypatch):
     """``app(db, **query)`` -> an AppTest of the dashboard on store ``db`` (not yet run)."""
     from streamlit.testing.v1 import AppTest
 
+    from streamlit import config
+
     def make(db, **query) -> AppTest:
         monkeypatch.setenv("PULSO_DB", str(db))
+        # local mode (no sign-in configured) runs only on a loopback address, as `pulso serve` sets it
+        config.set_option("server.address", "127.0.0.1")
         at = AppTest.from_file(str(APP), default_timeout=30)
         for key, value in query.items():
             at.query_params[key] = value

@@ -13,10 +13,10 @@ import polars as pl
 import streamlit as st
 
 from dashboard import cache, charts
-from dashboard.common import (current, explain, fetch, fetch_silent, help_text, panel, table, translated,
-                              trend_scope, url_choice, url_choices, url_flag, url_tabs)
+from dashboard.common import (current, explain, fetch, fetch_silent, help_text, panel, plot, suppressed_legend, table,
+                              translated, trend_scope, url_choice, url_choices, url_flag, url_tabs)
 from dashboard.i18n import fmt_date, fmt_number, fmt_percent, t
-from dashboard.present import code_label, plain
+from dashboard.present import code_label, plain, safe_error
 from metrics.network import MIN_TIED_PEOPLE
 from metrics.columns import NAME, PEOPLE
 from metrics.registry import col
@@ -123,17 +123,19 @@ def role_section(ctx, lang: str, kinds: str | None) -> None:
             shown = translated(ctx, found, "role_flow_matrix")
             order = [hierarchy.label(r, lang) for r in hierarchy.names]
             order += sorted(set(shown["sender_role"]) | set(shown["receiver_role"]) - set(order))
-            st.plotly_chart(charts.matrix(shown, "sender_role", "receiver_role", "weight", "", lang,
-                                          t("receiver", lang), t("sender", lang), order=order, share=True),
-                            key="chart_role_matrix", config={"displaylogo": False})
+            plot(charts.matrix(shown, "sender_role", "receiver_role", "weight", "", lang,
+                               t("receiver", lang), t("sender", lang), order=order, share=True),
+                 key="chart_role_matrix", config={"displaylogo": False})
+            suppressed_legend(ctx, found)
             explain("role_flow_matrix", lang)
     with right:
         st.subheader(t("sankey", lang), help=help_text("role_flow_sankey", lang))
         found = fetch(ctx, "role_flow_sankey", kinds=kinds)
         if found is not None:
-            st.plotly_chart(charts.sankey(translated(ctx, found, "role_flow_sankey"), lang, ""), key="chart_sankey",
-                            config={"displaylogo": False})
+            plot(charts.sankey(translated(ctx, found, "role_flow_sankey"), lang, ""), key="chart_sankey",
+                 config={"displaylogo": False})
             st.caption(t("sankey_other", lang, pct=fmt_percent(0.02, lang, 0)))
+            suppressed_legend(ctx, found)
     panel(ctx, "region_flow_matrix", title=t("region_matrix", lang), show_table=False, kinds=kinds,
           chart=lambda f: charts.matrix(f, "sender_region", "receiver_region", "weight", "", lang,
                                         t("receiver", lang), t("sender", lang)))
@@ -178,10 +180,10 @@ def network_section(ctx, lang: str, kinds: str | None) -> None:
         st.info(t("network_aggregated", lang, n=fmt_number(size, lang), level=t(f"level_{auto}", lang)))
         level = auto
     try:
-        st.plotly_chart(cache.network_figure(ctx.db, ctx.scope, level, lang, "", tuple(kinds.split(",")) if kinds
-                                             else None), key="network", config={"displaylogo": False})
+        plot(cache.network_figure(ctx.db, ctx.scope, level, lang, "", tuple(kinds.split(",")) if kinds
+                                  else None), key="network", config={"displaylogo": False})
     except Exception as exc:
-        st.warning(t("failed", lang, label=t("network", lang), error=str(exc).splitlines()[0][:200]))
+        st.warning(t("failed", lang, label=t("network", lang), error=safe_error(str(exc).splitlines()[0][:200])))
     registry = cache.registry()
     tabs = url_tabs({"bridges": t("bridges", lang), "brokers": t("brokers", lang), "silos": t("silos", lang),
                      "communities": t("communities", lang)}, key="net_tab", url="detalle")

@@ -18,22 +18,23 @@ import polars as pl
 import streamlit as st
 
 from dashboard import cache, charts
-from dashboard.common import (current, explain, fetch, fetch_silent, help_text, kpi_cards, table, translated,
+from dashboard.common import (current, explain, fetch, fetch_silent, help_text, kpi_cards, plot, table, translated,
                               trend_scope, url_choice)
 from dashboard.i18n import fmt_date, fmt_number, fmt_percent, t
-from dashboard.present import code_label, plain, prose, role_label, unit_label, without_previous
+from dashboard.present import SUPPRESSED, code_label, plain, prose, role_label, unit_label, without_previous
 from metrics.registry import col
 from pulso.core.scope import UNASSIGNED, Scope
 
 DRILL_KEYS = ("dr", "do", "dp")
 PAGE_SIZE = 30
 NETWORK_KINDS = ("reply", "mention")  # what people write, as on the Flujos page by default
-RANK = col("rank", "int", "Lugar", "Rank", "count")
+RANK = col("rank", "int", "Lugar", "Rank", "id")  # a place, not a figure: a withheld unit has none ("—")
 
 
-def drill_path(db) -> dict[str, str]:
-    """{"region", "office", "person"} as far as the URL says and the store confirms (unknown values dropped)."""
-    options = cache.filter_options(db)
+def drill_path(db, rights=None) -> dict[str, str]:
+    """{"region", "office", "person"} as far as the URL says and the store confirms for this viewer (values
+    outside their rights, or hidden to protect small groups, are dropped like unknown ones)."""
+    options = cache.filter_options(db, rights)
     path: dict[str, str] = {}
     region = st.query_params.get("dr")
     if not region or region not in options["region"]:
@@ -43,8 +44,8 @@ def drill_path(db) -> dict[str, str]:
     if office and (office, region) in set(options["office"]) and office != UNASSIGNED:
         path["office"] = office
     person = st.query_params.get("dp")
-    if person:
-        path["person"] = person  # checked against the people in scope by the person page
+    if person and (rights is None or rights.person_level):  # checked against the people in scope by the person page
+        path["person"] = person
     return path
 
 
@@ -68,9 +69,11 @@ def narrowed(scope: Scope, path: dict[str, str]) -> Scope:
 
 
 def comparison(frame: pl.DataFrame) -> pl.DataFrame:
-    """Adoption ranked (1 = highest) with the change in points; no office called "unassigned"."""
-    return (frame.filter(pl.col("segment") != UNASSIGNED).sort("adoption", descending=True, nulls_last=True)
-            .with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64)))
+    """Adoption ranked (1 = highest) with the change in points; no office called "unassigned". A unit withheld to
+    protect a small group (no adoption) comes last and has no place."""
+    ranked = (frame.filter(pl.col("segment") != UNASSIGNED).sort("adoption", descending=True, nulls_last=True)
+              .with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64)))
+    return ranked.with_columns(pl.when(pl.col("adoption").is_null()).then(None).otherwise(pl.col("rank")).alias("rank"))
 
 
 def breadcrumb(path: dict[str, str], lang: str, person_name: str | None) -> None:
@@ -84,7 +87,7 @@ def breadcrumb(path: dict[str, str], lang: str, person_name: str | None) -> None
     columns = st.columns(len(crumbs) + 1)
     for i, (name, target) in enumerate(crumbs):
         if i < len(crumbs) - 1:
-            if columns[i].button(f"⬆ {name}", key=f"crumb_{i}", help=t("drill_up", lang, name=name)):
+            if columns[i].button(f"⬆ {plain(name)}", key=f"crumb_{i}", help=t("drill_up", lang, name=plain(name))):
                 set_drill(target)
                 st.rerun()
         else:
@@ -97,7 +100,7 @@ def render() -> None:
     if ctx.scope is None:
         fetch(ctx, "kpi_summary")
         return
-    path = drill_path(ctx.db)
+    path = drill_path(ctx.db, ctx.scope.rights)
     scope = narrowed(ctx.scope, path)
     if "person" in path:
         person_page(ctx, scope, path, lang)
@@ -119,13 +122,13 @@ def units(ctx, scope: Scope, path: dict[str, str], by: str, lang: str) -> None:
     """The regions (or a region's offices) ranked by adoption, a page of bars at a time; click or choose one."""
     level = len(path)
     title = t("comparison_region", lang) if by == "region" else \
-        t("comparison_office", lang, region=unit_label(path["region"], lang, "region"))
+        t("comparison_office", lang, region=plain(unit_label(path["region"], lang, "region")))
     st.subheader(title, help=help_text("adoption_by", lang))
     frame = fetch(ctx, "adoption_by", scope=scope, by=by, quiet_empty=True)
     ranked = comparison(frame) if frame is not None else None
     if ranked is None or ranked.is_empty():
         if by == "office":
-            st.info(t("no_offices", lang, region=unit_label(path["region"], lang, "region")))
+            st.info(t("no_offices", lang, region=plain(unit_label(path["region"], lang, "region"))))
         return
     st.caption(t("drill_hint", lang))
     pages = max(1, -(-ranked.height // PAGE_SIZE))
@@ -141,15 +144,17 @@ def units(ctx, scope: Scope, path: dict[str, str], by: str, lang: str) -> None:
     fig = charts.ranked_bars(names.with_columns(segment_key=shown["segment"]), "segment", "adoption",
                              f"{t('adoption', lang)} · {t(by, lang).lower()}", lang, t("adoption", lang), ratio=True,
                              keys="segment_key")
-    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"drill_chart_{level}",
-                            config={"displaylogo": False})
+    event = plot(fig, on_select="rerun", selection_mode="points", key=f"drill_chart_{level}",
+                 config={"displaylogo": False})
     points = (event or {}).get("selection", {}).get("points", []) if event else []
+    # a unit withheld to protect a small group cannot be opened (its figures would single the group out)
+    open_units = ranked.filter(pl.col(SUPPRESSED).is_null()) if SUPPRESSED in ranked.columns else ranked
     if points:
         chosen = points[0].get("customdata") or points[0].get("y")
-        if chosen and chosen in set(ranked["segment"]):
+        if chosen and chosen in set(open_units["segment"]):
             set_drill({**path, by: str(chosen)})
             st.rerun()
-    choice = st.selectbox(t(f"drill_choose_{by}", lang), [None, *ranked["segment"].to_list()],
+    choice = st.selectbox(t(f"drill_choose_{by}", lang), [None, *open_units["segment"].to_list()],
                           key=f"drill_pick_{level}",
                           format_func=lambda v: "—" if v is None else unit_label(v, lang, by))
     if choice:
@@ -173,7 +178,7 @@ def person_choice(ctx, people: pl.DataFrame, key: str, lang: str) -> None:
 
 def people_without_office(ctx, scope: Scope, path: dict[str, str], lang: str) -> None:
     """The region's people who have no office, by role: they open straight on their person page."""
-    region = unit_label(path["region"], lang, "region")
+    region = plain(unit_label(path["region"], lang, "region"))
     st.subheader(t("without_office", lang, region=region), help=help_text("person_directory", lang))
     people = fetch(ctx, "person_directory", scope=replace(scope, offices=(UNASSIGNED,)), quiet_empty=True)
     if people is None:
@@ -189,7 +194,7 @@ def people_without_office(ctx, scope: Scope, path: dict[str, str], lang: str) ->
 
 
 def office_people(ctx, scope: Scope, path: dict[str, str], lang: str) -> None:
-    st.subheader(t("people_in", lang, office=path["office"]), help=help_text("participation_ladder", lang))
+    st.subheader(t("people_in", lang, office=plain(path["office"])), help=help_text("participation_ladder", lang))
     people = fetch(ctx, "participation_ladder", scope=scope)
     if people is None:
         return
@@ -208,14 +213,14 @@ def person_page(ctx, scope: Scope, path: dict[str, str], lang: str) -> None:
     person = path["person"]
     summary = fetch_silent(ctx, "person_summary", scope=scope, person=person) if person in _people_ids(ctx, scope) \
         else None
-    breadcrumb(path, lang, summary["name"][0] if summary is not None else None)
+    breadcrumb(path, lang, summary["name"][0] if summary is not None else "—")  # never the URL's text
     if summary is None:
         st.info(t("person_not_found", lang))
         return
     hierarchy = cache.settings(ctx.db).hierarchy
     row = translated(ctx, summary, "person_summary").row(0, named=True)
     raw = summary.row(0, named=True)
-    st.subheader(row["name"], help=help_text("person_summary", lang))
+    st.subheader(plain(row["name"]), help=help_text("person_summary", lang))
     place = [row["role"]] + ([row["office"]] if raw["office"] != UNASSIGNED else []) + [row["region"]]
     st.markdown(plain(" · ".join(place)))
     stage = fetch_silent(ctx, "participation_ladder", scope=scope)
@@ -238,18 +243,18 @@ def person_page(ctx, scope: Scope, path: dict[str, str], lang: str) -> None:
     left, right = st.columns(2)
     with left:
         activity = fetch(ctx, "person_activity", scope=window, person=person)
-        st.subheader(t("person_activity", lang, name=row["name"], start=fmt_date(window.start, lang),
+        st.subheader(t("person_activity", lang, name=plain(row["name"]), start=fmt_date(window.start, lang),
                        end=fmt_date(window.end, lang)), help=help_text("person_activity", lang))
         if activity is not None:
             labels = {c.name: c.label[lang] for c in cache.registry()["person_activity"].columns}
-            st.plotly_chart(charts.person_activity(activity, lang, "", labels), key="person_activity",
-                            config={"displaylogo": False})
+            plot(charts.person_activity(activity, lang, "", labels), key="person_activity",
+                 config={"displaylogo": False})
     with right:
         st.subheader(t("person_history", lang), help=help_text("person_stage_history", lang))
         history = fetch(ctx, "person_stage_history", scope=scope, person=person)
         if history is not None:
-            st.plotly_chart(charts.stage_history(translated(ctx, history, "person_stage_history"), lang, ""),
-                            key="person_history", config={"displaylogo": False})
+            plot(charts.stage_history(translated(ctx, history, "person_stage_history"), lang, ""),
+                 key="person_history", config={"displaylogo": False})
 
     ties = fetch(ctx, "person_ties", scope=scope, person=person, quiet_empty=True)
     left, right = st.columns(2)

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import cache, charts, report
-from dashboard.common import current, fetch, fetch_silent, kpi_cards, panel, trend_scope
+from dashboard.common import audit, current, fetch, fetch_silent, kpi_cards, panel, trend_scope
 from dashboard.i18n import fmt_date, t
 from dashboard.present import code_label, without_previous
 
@@ -55,6 +55,7 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         panel(ctx, "adoption_by", heading=False, by="region", show_table=False, key="adoption_chart", definition=False,
+              legend=False,
               chart=lambda f: charts.ranked_bars(f, "segment", "adoption", "", lang, t("adoption", lang), ratio=True))
     with right:
         panel(ctx, "adoption_by", heading=False, by="region", key="adoption_table", csv="adoption",
@@ -81,10 +82,12 @@ def report_buttons(ctx) -> None:
     period = f"{fmt_date(scope.start, lang)} – {fmt_date(scope.end, lang)}"
     left, right, _ = st.columns(3)
     left.download_button(t("report_html", lang), document, file_name=f"{stem}.html", mime="text/html",
-                         key="report_html", icon=":material/download:", help=period)
+                         key="report_html", icon=":material/download:", help=period,
+                         on_click=lambda: audit(ctx, "download", "report", scope, {"file": f"{stem}.html"}))
     if report.chromium_path():
         right.download_button(t("report_pdf", lang), lambda: report.html_to_pdf(document()), file_name=f"{stem}.pdf",
-                              mime="application/pdf", key="report_pdf", icon=":material/picture_as_pdf:", help=period)
+                              mime="application/pdf", key="report_pdf", icon=":material/picture_as_pdf:", help=period,
+                              on_click=lambda: audit(ctx, "download", "report", scope, {"file": f"{stem}.pdf"}))
     else:
         right.caption(t("report_pdf_missing", lang))
 

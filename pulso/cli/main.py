@@ -26,6 +26,7 @@ COMMANDS = (
     "pulso.cli.commands.sample",
     "pulso.cli.commands.metric",
     "pulso.cli.commands.report",
+    "pulso.cli.commands.audit",
     "pulso.cli.commands.lake",
 )
 

@@ -44,3 +44,20 @@ class ParameterError(PulsoError):
 
 class StoreMissing(PulsoError, FileNotFoundError):
     """No store at that path: nothing has been loaded yet."""
+
+
+class AccessDenied(PulsoError):
+    """The viewer's rights do not cover what was asked ("sin acceso"): a person-level list for a viewer with
+    aggregates only, a filter or breakdown that could single out a small group, a private group.
+
+    ``reason`` is a key the dashboard translates (``access_<reason>``); ``str()`` is the English line."""
+
+    def __init__(self, reason: str, message: str, **details: object):
+        self.reason = reason
+        self.details = details
+        super().__init__(message)
+
+
+class Suppressed(AccessDenied):
+    """The figure would be over fewer than k people (or could be combined with others to single out such a
+    group): it is withheld for viewers without person-level rights."""

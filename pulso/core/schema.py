@@ -23,6 +23,7 @@ class Column:
     type: str
     meaning: str
     required: bool = False  # a reader row without it is rejected
+    text: bool = False  # what people wrote: never kept in rejected rows, shown only where the message may be shown
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ GROUPS = Table(
     (
         C("group_id", "VARCHAR", "Stable identifier.", True),
         C("name", "VARCHAR", "Group name."),
-        C("description", "VARCHAR", "Description."),
+        C("description", "VARCHAR", "Description.", text=True),
         C("is_private", "BOOLEAN", "Private groups: their content is counted but never shown to people outside them."),
         C("created_at", "TIMESTAMP", "Creation time (UTC)."),
         *PROVENANCE,
@@ -132,8 +133,8 @@ MESSAGES = Table(
         C("edited_at", "TIMESTAMP", "Last edit (UTC)."),
         C("deleted_at", "TIMESTAMP", "Deletion time (UTC); deleted messages are kept and flagged, never lost."),
         C("is_private", "BOOLEAN", "Private conversation (direct message): counted, never shown."),
-        C("title", "VARCHAR", "Title, where the platform has one (questions, announcements)."),
-        C("body", "VARCHAR", "Plain-text body."),
+        C("title", "VARCHAR", "Title, where the platform has one (questions, announcements).", text=True),
+        C("body", "VARCHAR", "Plain-text body.", text=True),
         C("hashtags", "VARCHAR[]", "Lower-cased hashtags/topics without '#'."),
         C("mentions", "VARCHAR[]", "person_ids mentioned in the body."),
         *PROVENANCE,
@@ -263,7 +264,10 @@ REJECTED_ROWS = Table(
                              "usage-report line, the reactions of one Slack message.", True),
         C("table_name", "VARCHAR", "Canonical table the row was meant for.", True),
         C("reason", "VARCHAR", "Why it was refused.", True),
-        C("raw", "VARCHAR", "The row as read (truncated to 2,000 characters)."),
+        C("raw", "VARCHAR", "The row as read (truncated to 2,000 characters), without what people wrote: a message's "
+                            "title and body and a group's description are never kept (a structured record loses "
+                            "those fields, an unstructured message record is withheld whole); in a pseudonymised "
+                            "store e-mail addresses are replaced by their pseudonyms and people rows are withheld."),
     ),
     key=("run_id", "file", "table_name", "line", "item"),
     loaded_by_readers=False,
@@ -359,7 +363,9 @@ MESSAGE_FACTS = Table(
     "Every message with its local time and the flags that decide how it may be used. A message **may be shown** "
     "as text (title, excerpt, topic example, top post) only when it is not deleted, not a private conversation "
     "and not in a private group; a group no loaded source describes counts as private (its privacy is unknown). "
-    "Messages that may not be shown still count in aggregates.",
+    "Messages that may not be shown still count in aggregates -- unless the settings say `[privacy] count_private = "
+    "false`: then the messages that are direct or in a private group are not in this table at all, so no count "
+    "includes them.",
     (
         D("message_id", "VARCHAR", "The message."),
         D("thread_id", "VARCHAR", "Its thread."),
@@ -465,7 +471,7 @@ PERSON_DAY_ACTIVITY = Table(
     "Per person and local day with any event. An **action** is a visit, a thread started, a reply or a like "
     "given; a **contribution** is a thread started, a reply or a like given (Microsoft's definitions for "
     "Yammer). A person is an **active account** in a period when they have a row with `acted` in it. Deleted "
-    "messages count as the action they were; private ones count.",
+    "messages count as the action they were; private ones count unless `[privacy] count_private = false`.",
     (
         D("person_id", "VARCHAR", "The person."),
         D("day", "DATE", "Local day."),

@@ -15,6 +15,14 @@ helpers narrow every query, and every metric uses them, never its own version:
 * ``period()`` -- **the period**: ``<day column> BETWEEN start AND end`` on a
   local-day column of a derived table.
 
+A scope may carry the viewer's **rights** (``pulso.core.access.Rights``): the
+regions and offices the viewer may see are one more condition of the people in
+scope (``people_in_scope``, in SQL and as a shared expression: two more filter
+lists), so rights only narrow -- a filter outside them selects nobody -- and
+``metrics.registry.compute`` refuses what the rights do not cover. No rights
+(``None``): the command line or a local dashboard without sign-in, which see
+everything (whoever holds the store file can read it anyway).
+
 Values always travel as bound parameters or as data; only column names chosen by
 code are written into the SQL text.
 """
@@ -29,6 +37,7 @@ import ibis
 import pyarrow as pa
 
 from pulso.core import expr as E
+from pulso.core.access import Rights
 from pulso.core.errors import ParameterError
 from pulso.core.periods import GRANULARITIES, bucket_end, bucket_start
 
@@ -41,7 +50,8 @@ MAX_FILTER_VALUES = 10_000
 MAX_NAME_LENGTH = 200
 # The filter lists, as the tables a shared expression reads (one column ``value``).
 FILTER_TABLES = {"regions": "scope_regions", "offices": "scope_offices", "roles": "scope_roles",
-                 "groups": "scope_groups"}
+                 "groups": "scope_groups", "rights_regions": "scope_rights_regions",
+                 "rights_offices": "scope_rights_offices"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,8 @@ class ScopeShape:
     offices: bool = False
     roles: bool = False
     groups: bool = False
+    rights_regions: bool = False  # the viewer's rights name regions (an empty list: nobody)
+    rights_offices: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,7 @@ class Scope:
     roles: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     granularity: str = "week"
+    rights: Rights | None = None  # what the viewer may see; None = everything (no sign-in: CLI, local mode)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -76,6 +89,13 @@ class Scope:
             if len(values) > MAX_FILTER_VALUES or any(len(v) > MAX_NAME_LENGTH for v in values):
                 raise ParameterError(f"{name}: at most {MAX_FILTER_VALUES:,} names of at most {MAX_NAME_LENGTH} "
                                      f"characters each (got {len(values):,})")
+        if self.rights is not None and not isinstance(self.rights, Rights):
+            raise ParameterError("rights must be a pulso.core.access.Rights")
+
+    @property
+    def filtered(self) -> bool:
+        """Any region, office, role or group filter."""
+        return bool(self.regions or self.offices or self.roles or self.groups)
 
     @property
     def days(self) -> int:
@@ -103,15 +123,27 @@ class Scope:
 
     @property
     def shape(self) -> ScopeShape:
-        return ScopeShape(bool(self.regions), bool(self.offices), bool(self.roles), bool(self.groups))
+        rights = self.rights
+        return ScopeShape(bool(self.regions), bool(self.offices), bool(self.roles), bool(self.groups),
+                          rights is not None and rights.regions is not None,
+                          rights is not None and rights.offices is not None)
+
+    @property
+    def rights_regions(self) -> tuple[str, ...]:
+        return tuple(self.rights.regions or ()) if self.rights is not None else ()
+
+    @property
+    def rights_offices(self) -> tuple[str, ...]:
+        return tuple(self.rights.offices or ()) if self.rights is not None else ()
 
     def inputs(self) -> dict[str, pa.Table]:
-        """The filter lists the scope sets, as the tables ``people_in_scope`` reads."""
+        """The filter lists the scope sets (the viewer's rights included), as the tables ``people_in_scope``
+        reads."""
         out: dict[str, pa.Table] = {}
+        shape = self.shape
         for field, name in FILTER_TABLES.items():
-            values = getattr(self, field)
-            if values:
-                out.update(E.list_table(name, values))
+            if getattr(shape, field):
+                out.update(E.list_table(name, getattr(self, field)))
         return out
 
     # ---- SQL -------------------------------------------------------------------------------------------------
@@ -141,11 +173,13 @@ def not_left(alias: str = "sp", day: str = "?") -> str:
 
 @cache
 def people_in_scope(shape: ScopeShape) -> ibis.Table:
-    """**People in scope**: ``person_facts`` rows (``PEOPLE_COLUMNS``) that are not bots and pass the filters the
-    scope sets; a group filter keeps the groups' members. Reads the filter lists as tables (``Scope.inputs``)."""
+    """**People in scope**: ``person_facts`` rows (``PEOPLE_COLUMNS``) that are not bots, are covered by the
+    viewer's rights and pass the filters the scope sets; a group filter keeps the groups' members. Reads the
+    filter lists as tables (``Scope.inputs``)."""
     pf = E.table("person_facts")
     keep = [~pf.is_bot]
-    for field, column in (("regions", "region"), ("offices", "office"), ("roles", "role")):
+    for field, column in (("rights_regions", "region"), ("rights_offices", "office"), ("regions", "region"),
+                          ("offices", "office"), ("roles", "role")):
         if getattr(shape, field):
             keep.append(pf[column].isin(ibis.table({"value": "string"}, name=FILTER_TABLES[field]).value))
     if shape.groups:

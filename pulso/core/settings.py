@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pulso.core.access import Viewer, parse_viewers
 from pulso.core.errors import SettingsError
 from pulso.core.holidays import DEFAULT_RULES, RULES, holidays_between, parse_extra
 
@@ -64,6 +65,21 @@ class Hierarchy:
             if r.name == wanted:
                 return r.labels.get(language) or r.name
         return role
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """``[privacy]``: what aggregates-only viewers see and how people are stored (see the README's "Security and
+    privacy" section)."""
+
+    min_group_size: int = 5  # k: figures over fewer people are suppressed for viewers without person-level rights
+    count_private: bool = True  # private groups and conversations count in aggregates (their text is never shown)
+    pseudonymize: bool = False  # names and e-mails replaced by keyed hashes at ingest ($PULSO_PSEUDONYM_KEY)
+    audit_log: str = ""  # the audit log (JSON lines); empty = beside the store, <store>.audit.jsonl
+
+    def to_dict(self) -> dict:
+        return {"min_group_size": self.min_group_size, "count_private": self.count_private,
+                "pseudonymize": self.pseudonymize, "audit_log": self.audit_log}
 
 
 @dataclass(frozen=True)
@@ -162,6 +178,8 @@ class Settings:
     report: ReportDelivery = field(default_factory=ReportDelivery)  # delivery only: not part of the store's settings
     holiday_rules: tuple[str, ...] = DEFAULT_RULES  # built-in holiday rules (pulso/core/holidays.py)
     extra_holidays: tuple[str, ...] = ()  # more days or ranges: "2026-12-12", "2026-12-24..2026-12-31"
+    viewers: tuple[Viewer, ...] = ()  # [[access.viewers]]: who may see what (pulso.core.access)
+    privacy: Privacy = field(default_factory=Privacy)
 
     def holidays(self, first, last) -> dict:
         """The organisation's holidays from ``first`` to ``last``: {date: (Spanish name, English name)}."""
@@ -183,6 +201,8 @@ class Settings:
             "thresholds": dict(self.thresholds),
             "calendar": {"holidays": list(self.holiday_rules), "extra_holidays": list(self.extra_holidays)},
             "limits": self.limits.to_dict(),
+            "access": {"viewers": [v.to_dict() for v in self.viewers]},
+            "privacy": self.privacy.to_dict(),
         }
 
     def to_json(self) -> str:
@@ -228,7 +248,7 @@ def from_dict(data: dict, source: str, defaults: dict | None, strict: bool = Tru
     """Validate settings given as nested dicts; sections and keys missing from ``data`` come from ``defaults``.
     ``strict``: a threshold the defaults do not know is an error (a settings file); a store's is kept."""
     defaults = defaults or {}
-    known_sections = {"organization", "hierarchy", "thresholds", "calendar", "limits", "report"}
+    known_sections = {"organization", "hierarchy", "thresholds", "calendar", "limits", "report", "access", "privacy"}
     unknown = sorted(set(data) - known_sections)
     if unknown:
         raise SettingsError(f"{source}: unknown section [{unknown[0]}] (known: {', '.join(sorted(known_sections))})")
@@ -262,11 +282,34 @@ def from_dict(data: dict, source: str, defaults: dict | None, strict: bool = Tru
             raise SettingsError(f"{source}: [thresholds] {key} must be a number, 0 or more (got {value!r})")
         thresholds[key] = value
     rules, extra = _calendar(data.get("calendar", {}), defaults.get("calendar", {}), source)
+    access = data.get("access", defaults.get("access", {}))
+    if not isinstance(access, dict) or sorted(set(access) - {"viewers"}):
+        raise SettingsError(f"{source}: [access] takes only viewers ([[access.viewers]] tables)")
+    viewers = parse_viewers(access.get("viewers"), source)
     limits = limits_from({**defaults.get("limits", {}), **data.get("limits", {})}, source)
     return Settings(str(org.get("name", "Pulso")), str(timezone), Hierarchy(roles), thresholds, source,
                     limits=limits,
                     report=report_delivery({**defaults.get("report", {}), **data.get("report", {})}, source),
-                    holiday_rules=rules, extra_holidays=extra)
+                    holiday_rules=rules, extra_holidays=extra, viewers=viewers,
+                    privacy=parse_privacy({**defaults.get("privacy", {}), **data.get("privacy", {})}, source))
+
+
+def parse_privacy(values: dict, source: str) -> Privacy:
+    """Validate ``[privacy]``."""
+    known = Privacy().to_dict()
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise SettingsError(f"{source}: [privacy] has no key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    merged = {**known, **values}
+    k = merged["min_group_size"]
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 1000:
+        raise SettingsError(f"{source}: [privacy] min_group_size must be a whole number from 1 to 1000 (got {k!r})")
+    for key in ("count_private", "pseudonymize"):
+        if not isinstance(merged[key], bool):
+            raise SettingsError(f"{source}: [privacy] {key} must be true or false (got {merged[key]!r})")
+    if not isinstance(merged["audit_log"], str):
+        raise SettingsError(f"{source}: [privacy] audit_log must be a path (text)")
+    return Privacy(k, merged["count_private"], merged["pseudonymize"], merged["audit_log"])
 
 
 def _calendar(given: dict, defaults: dict, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -20,9 +20,11 @@ class Term:
 VOCABULARY: tuple[Term, ...] = (
     Term("action", {"es": "Acción", "en": "Action"},
          {"es": "Una visita, un hilo iniciado, una respuesta o un me gusta dado. Los mensajes borrados cuentan como la "
-                "acción que fueron; los privados cuentan.",
+                "acción que fueron; los privados (grupos privados, conversaciones privadas) cuentan salvo que la "
+                "configuración diga count_private = false.",
           "en": "A visit, a thread started, a reply or a like given. Deleted messages count as the action they were; "
-                "private ones count."},
+                "private ones (private groups, private conversations) count unless the settings say "
+                "count_private = false."},
          "`person_day_activity.acted` (pipelines/derived.py, `person_day_activity`)"),
     Term("active_account", {"es": "Cuenta activa", "en": "Active account"},
          {"es": "Una persona con al menos una acción en el periodo (definición de Microsoft para Yammer).",
@@ -68,9 +70,13 @@ VOCABULARY: tuple[Term, ...] = (
          "`acts` (pipelines/derived.py, `acts`)"),
     Term("shown", {"es": "Contenido visible", "en": "Shown content"},
          {"es": "Un mensaje puede mostrarse como texto solo si no está borrado, no es una conversación privada y no está "
-                "en un grupo privado (un grupo que ninguna fuente describe se trata como privado).",
+                "en un grupo privado (un grupo que ninguna fuente describe se trata como privado). El texto de los "
+                "demás no se muestra a nadie, ni en las filas rechazadas; el nombre de un grupo privado solo lo ven "
+                "los roles de administrador y gestor de comunidad.",
           "en": "A message may be shown as text only when it is not deleted, not a private conversation and not in a "
-                "private group (a group no source describes is treated as private)."},
+                "private group (a group no source describes is treated as private). The others' text is shown to "
+                "nobody, rejected rows included; a private group's name is seen by the administrator and community "
+                "manager roles only."},
          "`message_facts.may_show`, `threads.may_show` (pipelines/derived.py)"),
     Term("period", {"es": "Periodo", "en": "Period"},
          {"es": "Días locales consecutivos (zona horaria de la configuración), ambos extremos incluidos; las semanas "

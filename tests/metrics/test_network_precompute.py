@@ -184,3 +184,15 @@ def test_a_load_that_adds_nothing_keeps_the_derived_tables_and_measures(stores, 
         assert_frame_equal(con.sql("SELECT * FROM person_day_activity ORDER BY ALL").pl(), before)
         assert con.execute("SELECT count(*) FROM network_scopes").fetchone()[0] == 88
         assert con.execute("SELECT count(*) FROM ingestion_runs").fetchone()[0] == 2  # the run is recorded
+
+
+def test_a_viewer_whose_rights_narrow_the_people_is_not_served_the_stored_graph(stores):
+    from pulso.core.access import Rights
+
+    pre, _, _ = stores
+    week = Scope(date(2026, 11, 9), date(2026, 11, 15))
+    assert network.standard_scope_id(pre, week) is not None
+    everything = Scope(week.start, week.end, rights=Rights("administrator"))
+    assert network.standard_scope_id(pre, everything) == network.standard_scope_id(pre, week)
+    centro = Scope(week.start, week.end, regions=("Centro",), rights=Rights("regional manager", regions=("Centro",)))
+    assert network.standard_scope_id(pre, centro) is None  # the rights narrow the graph: computed on demand

@@ -11,7 +11,12 @@ filters do; each value is checked against the store. ``--format pdf`` prints the
 HTML with Chromium. ``--mail-to`` sends it (attached, with the key indicators in
 the message) through the SMTP server of the settings' ``[report]`` section; the
 password comes from the environment variable it names. Meant for a cron job or
-a systemd timer on Thursday mornings (see the README).
+a systemd timer on Thursday mornings (see the README). ``--viewer EMAIL`` writes
+the report as that viewer sees the dashboard (``[[access.viewers]]`` of the store):
+a regional manager's report covers their region only (one scoped weekly report
+per regional manager), sections a viewer may not see say so, small groups are
+suppressed for viewers with aggregates only. Every report is written to the audit
+log (it lists top posts by author).
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ def register(subparsers, common) -> None:
                    help="send the report to these addresses through the SMTP server of the settings' [report]")
     p.add_argument("--db", type=Path, default=default_db(), help="store file (default: %(default)s)")
     p.add_argument("--lang", choices=("es", "en"), default="es", help="language (default: es)")
+    from pulso.cli.commands.metric import add_viewer_options
+
+    add_viewer_options(p)
     p.set_defaults(func=run)
 
 
@@ -41,6 +49,7 @@ def checked_scope(con, args):
     """The scope the arguments ask for; every filter value must be one the store knows."""
     from metrics.store import data_span
     from metrics.store_overview import filter_options
+    from pulso.cli.commands.metric import viewer_rights
     from pulso.cli.main import UserError
     from pulso.core.periods import last_complete_week, parse_period
     from pulso.core.scope import Scope
@@ -52,20 +61,22 @@ def checked_scope(con, args):
         if span is None:
             raise UserError(f"{args.db}: the store holds no dated activity yet; give --period")
         start, end = last_complete_week(span[1])
-    options = filter_options(con)
+    rights = viewer_rights(args, con)
+    options = filter_options(con, rights)  # a viewer's report names only units their rights cover
     known = {"region": options["region"], "office": sorted({o for o, _ in options["office"]}), "role": options["role"]}
     for flag in ("region", "office", "role"):
         for value in getattr(args, flag):
             if value not in known[flag]:
                 shown = ", ".join(known[flag][:12]) + (", ..." if len(known[flag]) > 12 else "")
                 raise UserError(f"--{flag} {value!r}: not in the store (known: {shown})")
-    return Scope(start, end, tuple(args.region), tuple(args.office), tuple(args.role))
+    return Scope(start, end, tuple(args.region), tuple(args.office), tuple(args.role), rights=rights)
 
 
 def run(args) -> int:
     from dashboard.report import build_report, html_to_pdf
     from metrics.registry import compute, load_all_metrics
     from metrics.store import connect_read_only, data_span, store_settings
+    from pulso.cli.commands.metric import record_audit
     from pulso.cli.main import UserError
     from pulso.core.settings import load_settings
 
@@ -85,6 +96,7 @@ def run(args) -> int:
         document = build_report(lambda name, s, **params: compute(con, name, s, **params), scope, args.lang,
                                 registry, settings, span=data_span(con))
         summary = mail_summary(con, scope, args.lang, registry) if args.mail_to else ""
+        record_audit(con, args, "report", args.out.name if args.out else f"mail to {', '.join(args.mail_to)}", scope)
     finally:
         con.close()
     content = html_to_pdf(document) if file_format == "pdf" else document.encode("utf-8")

@@ -528,18 +528,16 @@ def test_malformed_input_gives_one_line(tmp_path, damage, expected):
     assert not db.exists()
 
 
-def test_dashboard_shows_teams_activity(tmp_path, monkeypatch):
+def test_dashboard_shows_teams_activity(tmp_path, app):
     """The dashboard on a Teams export plus the directory: the week's cards, visits "n/d", and every page
-    (regions, flows, content, data) renders without an error or a warning."""
-    from streamlit.testing.v1 import AppTest
-
+    (regions, flows, content, data) renders without an error or a warning. (``app``: the dashboard in local mode,
+    on 127.0.0.1 as ``pulso serve`` runs it without sign-in.)"""
     directory = tmp_path / "directory.csv"
     directory.write_text(DIRECTORY, encoding="utf-8")
     db = tmp_path / "s.duckdb"
     ingest([FIXTURE, directory], db)
-    monkeypatch.setenv("PULSO_DB", str(db))
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "app.py"), default_timeout=60)
-    at.query_params.update(start="2024-03-04", end="2024-03-10")
+    at = app(db, start="2024-03-04", end="2024-03-10")
+    at.default_timeout = 60
     at.run()
     assert not at.exception
     cards = {m.label: m.value for m in at.metric}
