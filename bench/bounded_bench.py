@@ -54,7 +54,7 @@ for name, definition in sorted(load_all_metrics().items()):
     base = {{"person": person}} if any(p.name == "person" for p in definition.parameters) else {{}}
     variants = [("defaults", widest, base), ("heaviest parameters", widest, heavy(definition)),
                 ("10,000 offices listed", listed, base)]
-    if name == "graph_summary":  # by day it is refused past 110 days: by week, the finest it allows over a year
+    if name == "graph_summary":  # by day it is refused past 160 days: by week, the finest it allows over a year
         variants.append(("by week, heaviest parameters", Scope(date(1, 1, 1), date(9999, 12, 31)), heavy(definition)))
     for variant, scope, params in variants:
         if variant == "10,000 offices listed" and name not in {listed_metrics!r}:

@@ -390,7 +390,7 @@ def bridges_frame(graph: nx.DiGraph, top: int = 50) -> pl.DataFrame:
 
 
 EXACT_DIAMETER_NODES = 1_000
-MAX_SUMMARY_PERIODS = 110  # bounded work: a graph per period (two years by week; a year by day is refused)
+MAX_SUMMARY_PERIODS = 160  # bounded work: a graph per period (three years by week; a year by day is refused)
 MAX_EXACT_DIAMETER_NODES = 5_000  # bounded work: an exact diameter searches from up to every person of the component
 
 

@@ -84,5 +84,5 @@ def test_the_graph_summary_refuses_too_many_periods(karate_con):  # noqa: F811
 
     # the karate club's data: 10-11 March 2026; by day over 2026 the period is clipped to those two days
     assert compute(karate_con, "graph_summary", Scope(date(2026, 1, 1), date(2026, 12, 31), granularity="day")).height == 2
-    with pytest.raises(ParameterError, match=r"at most 110 periods in one request, this one has 365 \(day\)"):
+    with pytest.raises(ParameterError, match=r"at most 160 periods in one request, this one has 365 \(day\)"):
         network.graph_summary(karate_con, Scope(date(2026, 1, 1), date(2026, 12, 31), granularity="day"))
