@@ -370,5 +370,7 @@ def _record_facts(con: duckdb.DuckDBPyConnection, stages: list[Stage]) -> None:
         else:
             low, high = f"min({column})", f"max({column})"
         first, last, rows = one(con, f"SELECT {low}, {high}, {counted} FROM {table} WHERE source = ?", [source])
+        if (source, fact) == ("directory", "people"):  # it supplies everyone it lists, also people found first elsewhere
+            rows = one(con, "SELECT count(*) FROM people WHERE in_directory")[0]
         run(con, "UPDATE source_facts SET first_at = ?, last_at = ?, rows = ? WHERE source = ? AND fact = ?",
                     [first, last, rows, source, fact])

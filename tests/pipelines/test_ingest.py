@@ -211,6 +211,15 @@ def test_a_store_is_replaced_whole_and_readers_see_old_or_new(tmp_path):
     assert rows(db, "SELECT count(*) FROM people") == [(5,)]
 
 
+def test_the_directory_is_counted_for_every_person_it_lists(tmp_path):
+    """The directory lists E1, E2 and E5; E1 and E2 came first from the tiny export (p1, p2 merged by e-mail), so
+    they keep that source, but the directory supplied their region, office and role: Datos says 3 rows, not 1."""
+    db = tmp_path / "s.duckdb"
+    ingest([TINY, DIRECTORY], db)
+    assert rows(db, "SELECT count(*) FROM people WHERE source = 'directory'") == [(1,)]  # E5 only
+    assert rows(db, "SELECT rows FROM source_facts WHERE source = 'directory' AND fact = 'people'") == [(3,)]
+
+
 def test_local_days_follow_daylight_saving_changes(tmp_path):
     """In a zone with DST the rollup converts each time with its own offset."""
     from pulso.core.settings import load_settings

@@ -172,11 +172,7 @@ def run(args) -> int:
             scope = scope_from_args(args, con)
             frame = compute(con, args.name, scope, **params)
         except FactsNotAvailable as exc:
-            missing = ", ".join(sorted(exc.missing))
-            message = {"es": f"{args.name}: no disponible con las fuentes cargadas (falta: {missing})",
-                       "en": f"{args.name}: not available from the loaded sources (missing: {missing})"}[args.lang]
-            print(f"pulso: {message}", file=sys.stderr)
-            return EXIT_NOT_AVAILABLE
+            return not_available(args, exc)
         except AccessDenied as exc:
             print(f"pulso: {args.name}: {exc.one_line()}", file=sys.stderr)
             return EXIT_NO_ACCESS
@@ -186,6 +182,15 @@ def run(args) -> int:
         con.close()
     print_frame(frame, args.output, f"{definition.label[args.lang]} ({scope.start} – {scope.end})", definition)
     return 0
+
+
+def not_available(args, exc) -> int:
+    """A metric whose facts no loaded source supplied: one line naming what is missing, exit code 3."""
+    missing = ", ".join(sorted(exc.missing))
+    message = {"es": f"{args.name}: no disponible con las fuentes cargadas (falta: {missing})",
+               "en": f"{args.name}: not available from the loaded sources (missing: {missing})"}[args.lang]
+    print(f"pulso: {message}", file=sys.stderr)
+    return EXIT_NOT_AVAILABLE
 
 
 def run_on_spark(args, definition, params: dict) -> int:
@@ -212,11 +217,7 @@ def run_on_spark(args, definition, params: dict) -> int:
         try:
             frame = compute(engine, args.name, scope, **params)
         except FactsNotAvailable as exc:
-            missing = ", ".join(sorted(exc.missing))
-            message = {"es": f"{args.name}: no disponible con las fuentes cargadas (falta: {missing})",
-                       "en": f"{args.name}: not available from the loaded sources (missing: {missing})"}[args.lang]
-            print(f"pulso: {message}", file=sys.stderr)
-            return EXIT_NOT_AVAILABLE
+            return not_available(args, exc)
     print_frame(frame, args.output, f"{definition.label[args.lang]} ({scope.start} – {scope.end})")
     return 0
 
