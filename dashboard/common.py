@@ -184,8 +184,9 @@ def _formatter(fmt: str, lang: str) -> Callable[[object], str]:
 
 
 # Bounded work: a table on screen shows at most this many rows ("N of M" below it; the CSV has them all). At 10M
-# events a list of 100,000 people would otherwise be styled cell by cell (and pandas' styler refuses past 262,144).
-MAX_SCREEN_ROWS = 5_000
+# events a list of 20,000 people would otherwise be styled cell by cell (about 1 s a table; pandas' styler refuses
+# past 262,144 cells), for more rows than anyone reads on a screen.
+MAX_SCREEN_ROWS = 1_000
 
 
 def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: tuple[Column, ...] | None = None,
@@ -236,9 +237,14 @@ def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: t
 
 def csv_button(ctx: Context, frame: pl.DataFrame, name: str | None, file_stem: str, key: str,
                columns: tuple[Column, ...] | None = None, labels: dict[str, str] | None = None) -> None:
-    """A CSV download with every column, headers and values in the page's language."""
+    """A CSV download with every column, headers and values in the page's language. The file is written when the
+    button is pressed, not at every render (a list of 20,000 people takes seconds to put in words)."""
     hierarchy, timezone = view_settings(ctx)
-    text = present.csv_text(frame, columns_of(name, frame, columns), ctx.lang, hierarchy, timezone, labels)
+    declared, lang = columns_of(name, frame, columns), ctx.lang
+
+    def text() -> str:
+        return present.csv_text(frame, declared, lang, hierarchy, timezone, labels)
+
     stamp = ctx.scope.start.isoformat() if ctx.scope else "pulso"
     file_name = f"pulso-{file_stem}-{stamp}.csv"
     person_level = bool(name and definition_of(name) and definition_of(name).person_level)
