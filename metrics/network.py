@@ -9,7 +9,9 @@ the graph is built from that frame.
 The network computations are pure functions of a graph (``centrality_frame``,
 ``communities_frame``, ``partition_match``, ``silos_frame``, ``bridges_frame``,
 ``summary_row``) so a caller (dashboard) can build ``scope_graph`` once per scope
-and cache it and the results; the registered metrics just chain the two.
+and cache it and the results; the registered metrics just chain the two. The graph summary
+(``graph_summary``: one graph per period) is computed on sparse matrices by
+``metrics.graph_figures``, whose networkx reference is ``summary_row``.
 
 Definitions:
 - in/out degree: distinct people who sent to / received from the person;
@@ -44,6 +46,7 @@ from sklearn.metrics import adjusted_rand_score, completeness_score, homogeneity
 
 from metrics.columns import OFFICE, PERSON_ID, REGION, ROLE, TIE_MIN_WEIGHT
 from metrics.graph_build import build_digraph, pair_edges, scoped_people, self_loops, undirected
+from metrics.graph_figures import summary_figures
 from metrics.parameters import KINDS, LANG, SEED, limit
 from metrics.registry import WHOLE_SCOPE, Parameter, col, metric
 from metrics.store import data_span
@@ -442,7 +445,7 @@ def _largest(graph: nx.DiGraph, components, weak: bool) -> tuple[set, int]:
             edges = sum(d for _, d in graph.out_degree(component))
         else:
             edges = sum(1 for u in component for v in graph.successors(u) if v in component)
-        if edges > best_edges:
+        if edges > best_edges or (edges == best_edges and min(component) < min(best)):  # then the smallest node
             best, best_edges = component, edges
     return best, max(best_edges, 0)
 
@@ -453,9 +456,11 @@ def diameter_bounds(graph: nx.Graph, component: set, exact_nodes: int = EXACT_DI
 
     Up to ``exact_nodes`` nodes: networkx's exact diameter. Above: two double sweeps (Magnien, Latapy and Habib
     2009): from the highest-degree node r a breadth-first search finds the farthest node a, a search from a
-    gives ecc(a), a real distance, so diameter >= ecc(a); the node m halfway along that longest path gives
-    diameter <= 2 ecc(m) (and <= 2 ecc(r)); the second sweep starts from m. Ties go to the smallest node. The
-    searches run on ``graph`` itself: from a node they never leave its component."""
+    gives ecc(a), a real distance, so diameter >= ecc(a); the node m halfway along a longest path from a to the
+    farthest b (the smallest node at distance ceil(ecc(a)/2) from a on a shortest path to b) gives diameter <=
+    2 ecc(m) (and <= 2 ecc(r)); the second sweep starts from m. Ties go to the smallest node. The searches run on
+    ``graph`` itself: from a node they never leave its component. (``metrics.graph_figures`` computes the same on
+    sparse matrices; this is its networkx reference.)"""
     if len(component) <= 1:
         return 0, 0
     if len(component) <= exact_nodes:
@@ -468,8 +473,11 @@ def diameter_bounds(graph: nx.Graph, component: set, exact_nodes: int = EXACT_DI
         far = _farthest(distances)
         from_far = nx.single_source_shortest_path_length(graph, far)
         lower = max(lower, max(from_far.values()))
-        path = nx.shortest_path(graph, far, _farthest(from_far))
-        distances = nx.single_source_shortest_path_length(graph, path[len(path) // 2])
+        target = _farthest(from_far)
+        length, half = from_far[target], (from_far[target] + 1) // 2
+        from_target = nx.single_source_shortest_path_length(graph, target)
+        middle = min(v for v, d in from_far.items() if d == half and from_target.get(v) == length - half)
+        distances = nx.single_source_shortest_path_length(graph, middle)
         upper = min(upper, 2 * max(distances.values()))
         if lower == upper:
             break
@@ -757,7 +765,8 @@ def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool 
         threshold = tie_threshold(edges, min_weight)
         if min_weight is not None or threshold > 1.0:  # all ties while the graph is small enough
             edges = edges.filter(pl.col("weight") >= threshold)
-        figures = summary_row(build_digraph(edges, nodes), people_count, loops.get(period, 0), exact_diameter_nodes)
+        figures = summary_figures(edges, None if nodes is None else nodes["person_id"].to_list(), people_count,
+                                  loops.get(period, 0), exact_diameter_nodes)
         return {"period": period, **figures, "tie_min_weight": threshold}
 
     if not by_period:
