@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure on the bundled sample organisation (data/sample) instead of a generated one")
     parser.add_argument("--year", action="store_true", help="with --sample: the dashboard over the sample's year")
     parser.add_argument("--store", type=Path,
-                        help="measure an existing store (metrics, network, flows, dashboard, bounded parts): no "
+                        help="measure an existing store (network, metrics, dashboard, bounded parts): no "
                              "generation, no ingest")
     args = parser.parse_args(argv)
     if args.sample:
@@ -240,6 +240,12 @@ def store_main(args) -> int:
         results["metrics"] = bench_metrics(args.store, args.runs)
         print(table(results["metrics"], ["metric", "rows", "cold_s", "warm_median_s", "warm_max_s", "floor_s",
                                          "ratio_to_floor", "note"]))
+    if "dashboard" in parts:
+        from bench.dashboard_bench import bench_dashboard
+
+        results["dashboard"] = bench_dashboard(args.store, args.runs)
+        print(table(results["dashboard"], ["page", "cold_s", "first_render_s", "filter_change_s", "peak_rss_mb",
+                                           "errors"]))
     if "bounded" in parts:
         from bench.bounded_bench import bench_bounded
 

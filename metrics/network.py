@@ -42,7 +42,6 @@ from dataclasses import replace
 import duckdb
 import networkx as nx
 import polars as pl
-from sklearn.metrics import adjusted_rand_score, completeness_score, homogeneity_score, normalized_mutual_info_score
 
 from metrics.columns import OFFICE, PERSON_ID, REGION, ROLE, TIE_MIN_WEIGHT
 from metrics.graph_build import build_digraph, pair_edges, scoped_people, self_loops, undirected
@@ -248,6 +247,9 @@ def partition_match(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0, 
     Rand index, normalised mutual information, homogeneity and completeness between the two partitions over the
     people with at least one tie (an isolated person is a community of one by construction, which says nothing
     about regions); and what that means, in words."""
+    from sklearn.metrics import (  # imported when asked for: scikit-learn takes 1-2 s to import
+        adjusted_rand_score, completeness_score, homogeneity_score, normalized_mutual_info_score)
+
     und = undirected(graph)
     communities = louvain(graph, seed, resolution)
     regions = region_partition(graph)
