@@ -213,6 +213,9 @@ def goals(results: dict) -> list[dict]:
         slow = max(bounded, key=lambda r: r["seconds"])
         big = max(bounded, key=lambda r: r["peak_rss_mb"])
         over = [r["request"] for r in bounded if r["seconds"] > 30 or r["peak_rss_mb"] > 2048]
+        # a page with an error or a report that failed is no answer (their "rows": errors, exit code)
+        over += [f"{r['request']} FAILED" for r in bounded if r["request"].startswith(("dashboard", "pulso report"))
+                 and r["rows"] != 0]
         out.append({"goal": f"6 bounded requests ({len(bounded)})", "target": "each <= 30 s and <= 2,048 MB",
                     "figure": f"slowest {slow['seconds']} s ({slow['request']}); largest {big['peak_rss_mb']:,} MB "
                               f"({big['request']}); over: {', '.join(over) or 'none'}",
