@@ -708,16 +708,18 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
     "Por periodo de la granularidad (todos, también los que no tienen vínculos, con ceros; las interacciones sin "
     "fecha, en una fila sin periodo): personas, personas con vínculos, vínculos dirigidos y no dirigidos, "
     "auto-interacciones (personas con un lazo consigo mismas: contadas aparte, fuera de las demás cifras), "
-    "densidad, reciprocidad, mayores componentes débil y fuerte en personas y vínculos, diámetro del mayor "
-    "componente (vínculos no dirigidos, en saltos: exacto hasta 1,000 personas, si no cotas inferior y superior, y "
-    "se dice), agrupamiento medio y triángulos. Las mismas cifras que networkx. Cada red cuenta todos sus "
+    "densidad, reciprocidad, mayores componentes débil y fuerte en personas y vínculos (entre dos igual de grandes, "
+    "el de la persona con el menor identificador), diámetro del mayor componente (vínculos no dirigidos, en saltos: "
+    "exacto hasta 1,000 personas, si no cotas inferior y superior, y se dice), agrupamiento medio y triángulos. Las "
+    "mismas cifras que networkx (calculadas sobre matrices dispersas con scipy). Cada red cuenta todos sus "
     "vínculos hasta 150,000 pares; más allá, como las demás medidas de red, los del mínimo automático (informado).",
     "Per bucket of the granularity (every one, those without ties too, with zeros; undated interactions in one "
     "row without a period): people, people with ties, directed and undirected ties, self-loops (people with a tie "
     "to themself: counted apart, out of every other figure), density, reciprocity, largest weakly and strongly "
-    "connected components in people and ties, diameter of the largest component (ties undirected, in hops: exact "
-    "up to 1,000 people, else a lower and an upper bound, and said so), average clustering and triangles. The "
-    "same figures as networkx. Each graph counts all its ties up to 150,000 pairs; beyond, like the other network "
+    "connected components in people and ties (of two equally large, the one with the smallest person id), diameter "
+    "of the largest component (ties undirected, in hops: exact up to 1,000 people, else a lower and an upper bound, "
+    "and said so), average clustering and triangles. The same figures as networkx (computed on sparse matrices "
+    "with scipy). Each graph counts all its ties up to 150,000 pairs; beyond, like the other network "
     "measures, those of the automatic minimum (reported).",
     (col("period", "date", "Periodo", "Period", "date"), col("nodes", "int", "Personas", "People", "count"),
      col("active_nodes", "int", "Personas con vínculos", "People with ties", "count"),
