@@ -1,5 +1,6 @@
 """Dashboard: each page's render times with Streamlit's AppTest, one fresh process per page and run, and the
-peak RSS of that process.
+peak RSS of that process. Each page is opened by its own URL (not after Resumen), in local mode (127.0.0.1, as
+``pulso serve`` without sign-in); an error on the page counts in ``errors``.
 
 * ``cold_s``: the very first render in the process (imports, the store opened, every metric computed);
 * ``first_render_s``: the first render of the page for a period not seen before, once the process is warm
@@ -19,7 +20,9 @@ from dashboard.pages import PAGES
 CHILD = """
 import os
 os.environ["PULSO_DB"] = {db!r}
+from streamlit import config
 from streamlit.testing.v1 import AppTest
+config.set_option("server.address", "127.0.0.1")  # local mode, as `pulso serve` without sign-in
 APP = {app!r}
 page = {page!r}
 
@@ -27,20 +30,20 @@ def open_page(**query):
     at = AppTest.from_file(APP, default_timeout=600)
     for key, value in query.items():
         at.query_params[key] = value
+    if page != "resumen":  # the page's own URL, as a person opens it (not Resumen first)
+        at.switch_page(f"views/{{page}}.py")
     at.run()
-    if page != "resumen":
-        at.switch_page(f"views/{{page}}.py").run()
     return at
 
 start = time.perf_counter(); at = open_page(**{warm}); cold = time.perf_counter() - start
-errors = [e.value for e in at.exception]
+errors = [e.value for e in at.exception] + [e.value for e in at.error]
 start = time.perf_counter(); at = open_page(**{view}); first = time.perf_counter() - start
-errors += [e.value for e in at.exception]
+errors += [e.value for e in at.exception] + [e.value for e in at.error]
 regions = at.multiselect(key="f_region").options
 start = time.perf_counter()
 at.multiselect(key="f_region").set_value([regions[1]]).run()
 change = time.perf_counter() - start
-errors += [e.value for e in at.exception]
+errors += [e.value for e in at.exception] + [e.value for e in at.error]
 _report(first, cold=cold, change=change, errors=len(errors))
 """
 

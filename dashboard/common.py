@@ -183,6 +183,12 @@ def _formatter(fmt: str, lang: str) -> Callable[[object], str]:
     return lambda value: present.cell_text(value, fmt, lang) or MISSING
 
 
+# Bounded work: a table on screen shows at most this many rows ("N of M" below it; the CSV has them all). At 10M
+# events a list of 20,000 people would otherwise be styled cell by cell (about 1 s a table; pandas' styler refuses
+# past 262,144 cells), for more rows than anyone reads on a screen.
+MAX_SCREEN_ROWS = 1_000
+
+
 def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: tuple[Column, ...] | None = None,
           shown: Sequence[str] | None = None, limit: int | None = None, key: str | None = None,
           height: int | str = "auto", count_word: str | None = None, labels: dict[str, str] | None = None) -> None:
@@ -193,7 +199,8 @@ def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: t
     declared = columns_of(name, frame, columns)
     chosen = present.shown_columns(name, frame, shown)
     total = frame.height
-    if limit is not None and total > limit:
+    limit = MAX_SCREEN_ROWS if limit is None else min(limit, MAX_SCREEN_ROWS)
+    if total > limit:
         frame = frame.head(limit)
     data, formats, widths = present.screen_table(frame, declared, ctx.lang, hierarchy, timezone, chosen, labels)
     data = data.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(", ") for c, dtype in data.schema.items()
@@ -230,9 +237,14 @@ def table(ctx: Context, frame: pl.DataFrame, name: str | None = None, columns: t
 
 def csv_button(ctx: Context, frame: pl.DataFrame, name: str | None, file_stem: str, key: str,
                columns: tuple[Column, ...] | None = None, labels: dict[str, str] | None = None) -> None:
-    """A CSV download with every column, headers and values in the page's language."""
+    """A CSV download with every column, headers and values in the page's language. The file is written when the
+    button is pressed, not at every render (a list of 20,000 people takes seconds to put in words)."""
     hierarchy, timezone = view_settings(ctx)
-    text = present.csv_text(frame, columns_of(name, frame, columns), ctx.lang, hierarchy, timezone, labels)
+    declared, lang = columns_of(name, frame, columns), ctx.lang
+
+    def text() -> str:
+        return present.csv_text(frame, declared, lang, hierarchy, timezone, labels)
+
     stamp = ctx.scope.start.isoformat() if ctx.scope else "pulso"
     file_name = f"pulso-{file_stem}-{stamp}.csv"
     person_level = bool(name and definition_of(name) and definition_of(name).person_level)

@@ -9,7 +9,9 @@ the graph is built from that frame.
 The network computations are pure functions of a graph (``centrality_frame``,
 ``communities_frame``, ``partition_match``, ``silos_frame``, ``bridges_frame``,
 ``summary_row``) so a caller (dashboard) can build ``scope_graph`` once per scope
-and cache it and the results; the registered metrics just chain the two.
+and cache it and the results; the registered metrics just chain the two. The graph summary
+(``graph_summary``: one graph per period) is computed on sparse matrices by
+``metrics.graph_figures``, whose networkx reference is ``summary_row``.
 
 Definitions:
 - in/out degree: distinct people who sent to / received from the person;
@@ -29,20 +31,30 @@ Definitions:
 
 from __future__ import annotations
 
-from collections import Counter
+import functools
+import gc
+import math
+import os
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import replace
 
 import duckdb
 import networkx as nx
 import polars as pl
-from sklearn.metrics import adjusted_rand_score, completeness_score, homogeneity_score, normalized_mutual_info_score
 
 from metrics.columns import OFFICE, PERSON_ID, REGION, ROLE, TIE_MIN_WEIGHT
 from metrics.graph_build import build_digraph, pair_edges, scoped_people, self_loops, undirected
+from metrics.graph_figures import summary_figures
 from metrics.parameters import KINDS, LANG, SEED, limit
 from metrics.registry import WHOLE_SCOPE, Parameter, col, metric
 from metrics.store import data_span
+from pulso.core.errors import ParameterError
+from pulso.core.expr import is_duckdb
 from pulso.core.periods import bucket_starts
+from pulso.core.schema import NETWORK_TABLES
 from pulso.core.scope import UNASSIGNED, Scope
+from pulso.core.sql import frame, one
 
 FACTS = ("people",)
 ANY_FACT = ("messages", "interactions")
@@ -55,26 +67,63 @@ MAX_AUTO_EDGES = 150_000
 MIN_WEIGHT = Parameter("min_weight", {
     "es": "Interacciones mínimas para contar un vínculo en la red. Vacío = automático: todas (1) mientras la red "
           "tenga hasta 150,000 pares; si tiene más, el menor mínimo que la deja por debajo (las interacciones "
-          "sueltas, sobre todo 'me gusta', se dejan fuera). El valor usado se informa en el resultado.",
+          "sueltas, sobre todo 'me gusta', se dejan fuera). Un mínimo que deje más de 300,000 pares se sube al "
+          "menor número entero que la deja por debajo. El valor usado se informa en el resultado.",
     "en": "Interactions needed for a tie to count in the network. Empty = automatic: all (1) while the graph has "
           "up to 150,000 pairs; above that, the smallest minimum that brings it under (single interactions, "
-          "mostly likes, are left out). The value used is reported in the result."},
+          "mostly likes, are left out). A minimum that would keep more than 300,000 pairs is raised to the "
+          "smallest whole number that brings it under. The value used is reported in the result."},
     kind="float", default=None, minimum=0, maximum=1e9)
 
 
+# The collector paused while a graph is built and measured: networkx allocates a container per node and source
+# (betweenness: a list per person per sampled source) and every collection then walks the whole graph; measured on
+# 20,000 people, betweenness took 11.6 s with the collector on and 0.8 s with it paused, with identical results.
+_pause = {"depth": 0, "was_enabled": True}
+_pause_lock = threading.Lock()
+
+
+def without_gc(function):
+    """Run ``function`` with the cyclic garbage collector paused (nested and concurrent calls share one pause; it
+    resumes, if it was on, when the last one ends). Only around one graph's computations: a networkx graph holds
+    reference cycles (its cached views), so graphs dropped during a pause wait for the collector -- a pause over
+    many graphs (a loop over periods or scopes) would keep them all in memory."""
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        with _pause_lock:
+            if _pause["depth"] == 0:
+                _pause["was_enabled"] = gc.isenabled()
+                gc.disable()
+            _pause["depth"] += 1
+        try:
+            return function(*args, **kwargs)
+        finally:
+            with _pause_lock:
+                _pause["depth"] -= 1
+                if _pause["depth"] == 0 and _pause["was_enabled"]:
+                    gc.enable()
+    return paused
+
+
+# Bounded work: no request builds a graph of more ties than this (a smaller minimum asked for is raised to the
+# smallest whole number that keeps the graph under it, and the value used is reported as for the automatic rule).
+MAX_GRAPH_EDGES = 300_000
+
+
 def tie_threshold(edges: pl.DataFrame, min_weight: float | None) -> float:
-    """The minimum tie weight to use: ``min_weight`` if given, else the automatic rule of MIN_WEIGHT."""
-    if min_weight is not None:
-        return float(min_weight)
-    threshold = 1.0
-    while (edges["weight"] >= threshold).sum() > MAX_AUTO_EDGES:
-        threshold += 1.0
+    """The minimum tie weight to use: ``min_weight`` if given (raised, if needed, until at most
+    ``MAX_GRAPH_EDGES`` ties are left), else the automatic rule of MIN_WEIGHT."""
+    threshold, cap = (float(min_weight), MAX_GRAPH_EDGES) if min_weight is not None else (1.0, MAX_AUTO_EDGES)
+    while (edges["weight"] >= threshold).sum() > cap:
+        threshold = math.floor(threshold) + 1.0
     return threshold
 
 
-def scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None) -> nx.DiGraph:
-    """The weighted person DiGraph of a scope (compute once, cache by scope); ties weaker than the
-    threshold of ``tie_threshold`` are left out and the threshold is kept in ``graph.graph['min_weight']``."""
+@without_gc
+def build_scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None,
+                      min_weight: float | None = None) -> nx.DiGraph:
+    """The weighted person DiGraph of a scope; ties weaker than the threshold of ``tie_threshold`` are left out
+    and the threshold is kept in ``graph.graph['min_weight']``. Always builds; see ``scope_graph``."""
     edges = pair_edges(con, scope, kinds=kinds)
     threshold = tie_threshold(edges, min_weight)
     graph = build_digraph(edges.filter(pl.col("weight") >= threshold), scoped_people(con, scope))
@@ -82,6 +131,61 @@ def scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_we
     return graph
 
 
+# One graph per scope, shared by every network metric asked about it (centrality, communities, the match with
+# regions, silos and bridges all read the same graph): the last few graphs built, keyed by the store's file and
+# publish and by the scope, kinds and threshold. Small: a one-year graph at 10M events holds ~150,000 ties.
+GRAPH_CACHE_SIZE = 3
+_graphs: OrderedDict = OrderedDict()
+_graphs_lock = threading.Lock()
+
+
+def store_key(con) -> tuple | None:
+    """What identifies the published store ``con`` reads (its file, that file's inode and modification time and
+    the publish time), or None when it cannot be told (an in-memory database, another engine)."""
+    if not is_duckdb(con):
+        return None
+    found = one(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+    if not found or not found[0]:
+        return None
+    try:
+        stat = os.stat(found[0])
+    except OSError:
+        return None
+    published = one(con, "SELECT value FROM store_info WHERE key = 'published_at'")
+    return found[0], stat.st_ino, stat.st_mtime_ns, published[0] if published else None
+
+
+def scope_graph(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None) -> nx.DiGraph:
+    """The scope's graph (``build_scope_graph``), built once and shared while it stays among the last
+    ``GRAPH_CACHE_SIZE`` asked for. The scope's granularity does not change the graph, so it is not in the key."""
+    key = store_key(con)
+    if key is None:
+        return build_scope_graph(con, scope, kinds, min_weight)
+    key = (key, replace(scope, granularity="week"), normal_kinds(kinds), min_weight)
+    with _graphs_lock:
+        graph = _graphs.get(key)
+        if graph is not None:
+            _graphs.move_to_end(key)
+            return graph
+    graph = build_scope_graph(con, scope, kinds, min_weight)
+    with _graphs_lock:
+        _graphs[key] = graph
+        while len(_graphs) > GRAPH_CACHE_SIZE:
+            _graphs.popitem(last=False)
+    return graph
+
+
+def normal_kinds(kinds) -> tuple[str, ...] | None:
+    """The kinds as a sorted tuple without repeats (None: every kind): the same graph whatever the order."""
+    return tuple(sorted(set(kinds))) if kinds else None
+
+
+# Bounded work for betweenness: sources x (people + ties) at most this (about 15 s here); the default k = 100 stays
+# whole up to 250,000 people and ties, more than the automatic tie threshold ever keeps.
+BETWEENNESS_WORK = 25_000_000
+
+
+@without_gc
 def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.DataFrame:
     """person_id, region, office, role, in/out degree and strength, pagerank, betweenness,
     betweenness_sample_size (sources used; = nodes when exact)."""
@@ -94,6 +198,8 @@ def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.Data
                                     "tie_min_weight": pl.Float64})
     pagerank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {v: 1 / n for v in graph}
     sample = k if k and n > k else n
+    # bounded work: each source is one search over the whole graph; at most BETWEENNESS_WORK node and tie visits
+    sample = min(sample, max(1, BETWEENNESS_WORK // (n + graph.number_of_edges())))
     betweenness = nx.betweenness_centrality(graph, k=sample if sample < n else None, seed=seed, normalized=True)
     in_strength, out_strength = dict(graph.in_degree(weight="weight")), dict(graph.out_degree(weight="weight"))
     rows = [{
@@ -106,12 +212,19 @@ def centrality_frame(graph: nx.DiGraph, k: int = 100, seed: int = 42) -> pl.Data
     return pl.DataFrame(rows).sort(["pagerank", "person_id"], descending=[True, False])
 
 
+@without_gc
 def louvain(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0) -> list[set]:
-    """Louvain communities of the undirected graph, largest first (ties by smallest member)."""
-    found = nx.community.louvain_communities(undirected(graph), weight="weight", seed=seed, resolution=resolution)
-    return sorted(found, key=lambda c: (-len(c), min(c)))
+    """Louvain communities of the undirected graph, largest first (ties by smallest member). Computed once per
+    graph, seed and resolution (the communities and their match with the regions share it)."""
+    cached = graph.graph.setdefault("_louvain", {})
+    key = (seed, resolution, graph.number_of_nodes(), graph.number_of_edges())
+    if key not in cached:
+        found = nx.community.louvain_communities(undirected(graph), weight="weight", seed=seed, resolution=resolution)
+        cached[key] = sorted(found, key=lambda c: (-len(c), min(c)))
+    return cached[key]
 
 
+@without_gc
 def communities_frame(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0) -> pl.DataFrame:
     """person_id, region, office, role, community (0 = largest)."""
     rows = [{"person_id": v, "region": graph.nodes[v].get("region"), "office": graph.nodes[v].get("office"),
@@ -128,11 +241,15 @@ def region_partition(graph: nx.DiGraph, attribute: str = "region") -> list[set]:
     return list(groups.values())
 
 
+@without_gc
 def partition_match(graph: nx.DiGraph, seed: int = 42, resolution: float = 1.0, lang: str = "es") -> dict:
     """Modularity of the region partition and of Louvain (all people; isolated people change neither); adjusted
     Rand index, normalised mutual information, homogeneity and completeness between the two partitions over the
     people with at least one tie (an isolated person is a community of one by construction, which says nothing
     about regions); and what that means, in words."""
+    from sklearn.metrics import (  # imported when asked for: scikit-learn takes 1-2 s to import
+        adjusted_rand_score, completeness_score, homogeneity_score, normalized_mutual_info_score)
+
     und = undirected(graph)
     communities = louvain(graph, seed, resolution)
     regions = region_partition(graph)
@@ -217,6 +334,7 @@ def interpret_match(row: dict, lang: str = "es") -> str:
     return f"{match} ({figures}). {structure}{own_text}"
 
 
+@without_gc
 def silos_frame(graph: nx.DiGraph) -> pl.DataFrame:
     """level (person | office), person_id (null for offices), region, office, role, people, people_with_ties,
     ties_inside.
@@ -251,6 +369,7 @@ def silos_frame(graph: nx.DiGraph) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema).sort(["level", "region", "office", "person_id"], nulls_last=True)
 
 
+@without_gc
 def bridges_frame(graph: nx.DiGraph, top: int = 50) -> pl.DataFrame:
     """person_id, region, office, role, regions_reached (other regions tied to), cross_region_ties,
     cross_region_weight (both directions); ranked by regions reached, then weight."""
@@ -276,8 +395,11 @@ def bridges_frame(graph: nx.DiGraph, top: int = 50) -> pl.DataFrame:
 
 
 EXACT_DIAMETER_NODES = 1_000
+MAX_SUMMARY_PERIODS = 160  # bounded work: a graph per period (three years by week; a year by day is refused)
+MAX_EXACT_DIAMETER_NODES = 5_000  # bounded work: an exact diameter searches from up to every person of the component
 
 
+@without_gc
 def summary_row(graph: nx.DiGraph, people: int | None = None, self_loops: int = 0,
                 exact_diameter_nodes: int = EXACT_DIAMETER_NODES) -> dict:
     """nodes (scoped people), active_nodes (with a tie), edges (directed pairs), undirected_edges, self_loops,
@@ -325,7 +447,7 @@ def _largest(graph: nx.DiGraph, components, weak: bool) -> tuple[set, int]:
             edges = sum(d for _, d in graph.out_degree(component))
         else:
             edges = sum(1 for u in component for v in graph.successors(u) if v in component)
-        if edges > best_edges:
+        if edges > best_edges or (edges == best_edges and min(component) < min(best)):  # then the smallest node
             best, best_edges = component, edges
     return best, max(best_edges, 0)
 
@@ -336,9 +458,11 @@ def diameter_bounds(graph: nx.Graph, component: set, exact_nodes: int = EXACT_DI
 
     Up to ``exact_nodes`` nodes: networkx's exact diameter. Above: two double sweeps (Magnien, Latapy and Habib
     2009): from the highest-degree node r a breadth-first search finds the farthest node a, a search from a
-    gives ecc(a), a real distance, so diameter >= ecc(a); the node m halfway along that longest path gives
-    diameter <= 2 ecc(m) (and <= 2 ecc(r)); the second sweep starts from m. Ties go to the smallest node. The
-    searches run on ``graph`` itself: from a node they never leave its component."""
+    gives ecc(a), a real distance, so diameter >= ecc(a); the node m halfway along a longest path from a to the
+    farthest b (the smallest node at distance ceil(ecc(a)/2) from a on a shortest path to b) gives diameter <=
+    2 ecc(m) (and <= 2 ecc(r)); the second sweep starts from m. Ties go to the smallest node. The searches run on
+    ``graph`` itself: from a node they never leave its component. (``metrics.graph_figures`` computes the same on
+    sparse matrices; this is its networkx reference.)"""
     if len(component) <= 1:
         return 0, 0
     if len(component) <= exact_nodes:
@@ -351,8 +475,11 @@ def diameter_bounds(graph: nx.Graph, component: set, exact_nodes: int = EXACT_DI
         far = _farthest(distances)
         from_far = nx.single_source_shortest_path_length(graph, far)
         lower = max(lower, max(from_far.values()))
-        path = nx.shortest_path(graph, far, _farthest(from_far))
-        distances = nx.single_source_shortest_path_length(graph, path[len(path) // 2])
+        target = _farthest(from_far)
+        length, half = from_far[target], (from_far[target] + 1) // 2
+        from_target = nx.single_source_shortest_path_length(graph, target)
+        middle = min(v for v, d in from_far.items() if d == half and from_target.get(v) == length - half)
+        distances = nx.single_source_shortest_path_length(graph, middle)
         upper = min(upper, 2 * max(distances.values()))
         if lower == upper:
             break
@@ -374,6 +501,44 @@ def _clustering(und: nx.Graph) -> dict:
         if d > 1:
             total += 2 * t / (d * (d - 1))
     return {"average_clustering": total / n if n else 0.0, "triangles": sum(triangles.values()) // 3}
+
+
+# ---- answers precomputed at publish (metrics/network_precompute.py) ----------------------------------------
+
+# The parameters the standard scopes are precomputed with (the metrics' defaults): any other value computes on demand.
+PRECOMPUTED_PARAMETERS = {"k": 100, "seed": 42, "resolution": 1.0, "exact_diameter_nodes": EXACT_DIAMETER_NODES}
+NETWORK_TABLE = {t.name: t for t in NETWORK_TABLES}
+POLARS_TYPES = {"VARCHAR": pl.String, "BIGINT": pl.Int64, "DOUBLE": pl.Float64, "BOOLEAN": pl.Boolean,
+                "DATE": pl.Date, "INTEGER": pl.Int64}
+
+
+def standard_scope_id(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None,
+                      **parameters) -> int | None:
+    """The precomputed standard scope equal to ``scope`` (same days after clipping, the whole organisation or
+    one region and nothing else, the same kinds) when every parameter is the precomputed one; else None."""
+    if min_weight is not None or any(value != PRECOMPUTED_PARAMETERS[name] for name, value in parameters.items()):
+        return None
+    if scope.offices or scope.roles or scope.groups or len(scope.regions) > 1 or not is_duckdb(con):
+        return None
+    if scope.rights is not None and (scope.rights.regions is not None or scope.rights.offices is not None):
+        return None  # a viewer's rights narrow the people, hence the graph
+    if not one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'network_scopes' "
+                    "AND database_name = current_database()")[0]:
+        return None
+    found = one(con, "SELECT scope_id FROM network_scopes WHERE start_day = ? AND end_day = ? "
+                     "AND region IS NOT DISTINCT FROM ? AND kinds = ?",
+                [scope.start, scope.end, scope.regions[0] if scope.regions else None,
+                 ",".join(normal_kinds(kinds) or ())])
+    return found[0] if found else None
+
+
+def served(con: duckdb.DuckDBPyConnection, table: str, scope_id: int, condition: str = "TRUE",
+           parameters: list | None = None, drop: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The stored answer of a standard scope, in its order, typed as the metric types it."""
+    columns = [c for c in NETWORK_TABLE[table].columns if c.name not in ("scope_id", "position", *drop)]
+    found = frame(con, f"SELECT {', '.join(c.name for c in columns)} FROM {table} WHERE scope_id = ? AND {condition} "
+                       "ORDER BY position", [scope_id, *(parameters or [])])
+    return found.cast({c.name: POLARS_TYPES[c.type] for c in columns})
 
 
 # ---- registered metrics: build the scope's graph, then one pure computation -------------------------------
@@ -404,12 +569,19 @@ def network_metric(name, es, en, desc_es, desc_en, def_es, def_en, columns, para
      col("pagerank", "float", "PageRank (influencia)", "PageRank (influence)", "score"),
      col("betweenness", "float", "Intermediación", "Betweenness", "score"),
      col("betweenness_sample_size", "int", "Muestra de intermediación", "Betweenness sample", "count"), TIE_MIN_WEIGHT),
-    (limit("k", 100, "Fuentes muestreadas para la intermediación (exacta si hay menos personas).",
-           "Sampled sources for betweenness (exact when there are fewer people).", maximum=5000), SEED, KINDS,
+    (limit("k", 100, "Fuentes muestreadas para la intermediación (exacta si hay menos personas). Trabajo acotado: "
+                     "fuentes × (personas + vínculos) no pasa de 25 millones; en una red mayor se usan menos fuentes "
+                     "y se informa cuántas.",
+           "Sampled sources for betweenness (exact when there are fewer people). Bounded work: sources × (people + "
+           "ties) stays within 25 million; on a larger graph fewer sources are used, and said.", maximum=5000),
+     SEED, KINDS,
      MIN_WEIGHT))
 def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 100, seed: int = 42, kinds=None,
                        min_weight: float | None = None) -> pl.DataFrame:
-    """See ``centrality_frame``."""
+    """See ``centrality_frame``; a standard scope's answer is the one stored at publish."""
+    standard = standard_scope_id(con, scope, kinds, min_weight, k=k, seed=seed)
+    if standard is not None:
+        return served(con, "network_centrality", standard)
     return centrality_frame(scope_graph(con, scope, kinds, min_weight), k=k, seed=seed)
 
 
@@ -422,7 +594,10 @@ def network_centrality(con: duckdb.DuckDBPyConnection, scope: Scope, k: int = 10
     (*NODE, col("community", "int", "Comunidad", "Community", "number")), (SEED, RESOLUTION, KINDS, MIN_WEIGHT))
 def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
                         kinds=None, min_weight: float | None = None) -> pl.DataFrame:
-    """See ``communities_frame``."""
+    """See ``communities_frame``; a standard scope's answer is the one stored at publish."""
+    standard = standard_scope_id(con, scope, kinds, min_weight, seed=seed, resolution=resolution)
+    if standard is not None:
+        return served(con, "network_communities", standard)
     return communities_frame(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution)
 
 
@@ -459,8 +634,14 @@ def network_communities(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int 
     (SEED, RESOLUTION, KINDS, MIN_WEIGHT, LANG), person_level=False)
 def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: int = 42, resolution: float = 1.0,
                            kinds=None, min_weight: float | None = None, lang: str = "es") -> pl.DataFrame:
-    """One row (modularities and scores null when the graph has no edge)."""
-    row = partition_match(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution, lang=lang)
+    """One row (modularities and scores null when the graph has no edge); a standard scope's figures are the ones
+    stored at publish, and the sentence is written from them in the language asked."""
+    standard = standard_scope_id(con, scope, kinds, min_weight, seed=seed, resolution=resolution)
+    if standard is not None:
+        row = served(con, "network_match", standard).row(0, named=True)
+        row = {**row, "interpretation": interpret_match(row, lang)}
+    else:
+        row = partition_match(scope_graph(con, scope, kinds, min_weight), seed=seed, resolution=resolution, lang=lang)
     return pl.DataFrame([row], schema={"nodes": pl.Int64, "nodes_with_ties": pl.Int64, "tied_share": pl.Float64,
                                        "regions": pl.Int64, "communities": pl.Int64, "tied_communities": pl.Int64,
                                        "own_region_share": pl.Float64, "tie_min_weight": pl.Float64,
@@ -485,7 +666,10 @@ def community_region_match(con: duckdb.DuckDBPyConnection, scope: Scope, seed: i
      col("people_with_ties", "int", "Personas con vínculos", "People with ties", "count"),
      col("ties_inside", "int", "Vínculos internos", "Ties inside", "count")), (KINDS, MIN_WEIGHT))
 def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: float | None = None) -> pl.DataFrame:
-    """See ``silos_frame``."""
+    """See ``silos_frame``; a standard scope's answer is the one stored at publish."""
+    standard = standard_scope_id(con, scope, kinds, min_weight)
+    if standard is not None:
+        return served(con, "network_silos", standard)
     return silos_frame(scope_graph(con, scope, kinds, min_weight))
 
 
@@ -501,7 +685,11 @@ def silos(con: duckdb.DuckDBPyConnection, scope: Scope, kinds=None, min_weight: 
      KINDS, MIN_WEIGHT))
 def region_bridges(con: duckdb.DuckDBPyConnection, scope: Scope, top: int = 50, kinds=None,
                    min_weight: float | None = None) -> pl.DataFrame:
-    """See ``bridges_frame``."""
+    """See ``bridges_frame``; a standard scope's answer is the one stored at publish (every bridge, ranked)."""
+    standard = standard_scope_id(con, scope, kinds, min_weight)
+    if standard is not None:
+        ranked = served(con, "network_bridges", standard)
+        return ranked.head(top) if top else ranked
     return bridges_frame(scope_graph(con, scope, kinds, min_weight), top=top)
 
 
@@ -510,7 +698,7 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
                   "undirected_density": pl.Float64, "reciprocity": pl.Float64, "largest_weak_nodes": pl.Int64,
                   "largest_weak_edges": pl.Int64, "largest_strong_nodes": pl.Int64, "largest_strong_edges": pl.Int64,
                   "diameter": pl.Int64, "diameter_upper": pl.Int64, "diameter_exact": pl.Boolean,
-                  "average_clustering": pl.Float64, "triangles": pl.Int64}
+                  "average_clustering": pl.Float64, "triangles": pl.Int64, "tie_min_weight": pl.Float64}
 
 
 @network_metric(
@@ -520,15 +708,19 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
     "Por periodo de la granularidad (todos, también los que no tienen vínculos, con ceros; las interacciones sin "
     "fecha, en una fila sin periodo): personas, personas con vínculos, vínculos dirigidos y no dirigidos, "
     "auto-interacciones (personas con un lazo consigo mismas: contadas aparte, fuera de las demás cifras), "
-    "densidad, reciprocidad, mayores componentes débil y fuerte en personas y vínculos, diámetro del mayor "
-    "componente (vínculos no dirigidos, en saltos: exacto hasta 1,000 personas, si no cotas inferior y superior, y "
-    "se dice), agrupamiento medio y triángulos. Las mismas cifras que networkx.",
+    "densidad, reciprocidad, mayores componentes débil y fuerte en personas y vínculos (entre dos igual de grandes, "
+    "el de la persona con el menor identificador), diámetro del mayor componente (vínculos no dirigidos, en saltos: "
+    "exacto hasta 1,000 personas, si no cotas inferior y superior, y se dice), agrupamiento medio y triángulos. Las "
+    "mismas cifras que networkx (calculadas sobre matrices dispersas con scipy). Cada red cuenta todos sus "
+    "vínculos hasta 150,000 pares; más allá, como las demás medidas de red, los del mínimo automático (informado).",
     "Per bucket of the granularity (every one, those without ties too, with zeros; undated interactions in one "
     "row without a period): people, people with ties, directed and undirected ties, self-loops (people with a tie "
     "to themself: counted apart, out of every other figure), density, reciprocity, largest weakly and strongly "
-    "connected components in people and ties, diameter of the largest component (ties undirected, in hops: exact "
-    "up to 1,000 people, else a lower and an upper bound, and said so), average clustering and triangles. The "
-    "same figures as networkx.",
+    "connected components in people and ties (of two equally large, the one with the smallest person id), diameter "
+    "of the largest component (ties undirected, in hops: exact up to 1,000 people, else a lower and an upper bound, "
+    "and said so), average clustering and triangles. The same figures as networkx (computed on sparse matrices "
+    "with scipy). Each graph counts all its ties up to 150,000 pairs; beyond, like the other network "
+    "measures, those of the automatic minimum (reported).",
     (col("period", "date", "Periodo", "Period", "date"), col("nodes", "int", "Personas", "People", "count"),
      col("active_nodes", "int", "Personas con vínculos", "People with ties", "count"),
      col("edges", "int", "Vínculos dirigidos", "Directed ties", "count"),
@@ -547,33 +739,52 @@ SUMMARY_SCHEMA = {"period": pl.Date, "nodes": pl.Int64, "active_nodes": pl.Int64
      col("diameter_upper", "int", "Diámetro: cota superior", "Diameter: upper bound", "count"),
      col("diameter_exact", "bool", "Diámetro exacto", "Exact diameter", "bool"),
      col("average_clustering", "float", "Agrupamiento medio", "Average clustering", "score"),
-     col("triangles", "int", "Triángulos", "Triangles", "count")),
+     col("triangles", "int", "Triángulos", "Triangles", "count"), TIE_MIN_WEIGHT),
     (Parameter("by_period", {"es": "Una fila por periodo (más una para lo que no tiene fecha) o una sola fila para "
                                    "todo el alcance.",
                              "en": "One row per period (plus one for what has no date) or one row for the whole "
                                    "scope."}, kind="bool", default=True), KINDS,
      Parameter("exact_diameter_nodes", {"es": "Personas del mayor componente hasta las que el diámetro es exacto.",
                                         "en": "People in the largest component up to which the diameter is exact."},
-               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=1_000_000)), person_level=False)
+               kind="int", default=EXACT_DIAMETER_NODES, minimum=0, maximum=MAX_EXACT_DIAMETER_NODES), MIN_WEIGHT),
+    person_level=False)
 def graph_summary(con: duckdb.DuckDBPyConnection, scope: Scope, by_period: bool = True, kinds=None,
-                  exact_diameter_nodes: int = EXACT_DIAMETER_NODES) -> pl.DataFrame:
-    """period (the bucket's first day; null for the undated row and for by_period=False) and the keys of
-    ``summary_row``. Every bucket of the scope has a row, zeros when it has no tie."""
+                  exact_diameter_nodes: int = EXACT_DIAMETER_NODES, min_weight: float | None = None) -> pl.DataFrame:
+    """period (the bucket's first day; null for the undated row and for by_period=False), the keys of
+    ``summary_row`` and tie_min_weight. Every bucket of the scope has a row, zeros when it has no tie. Each graph
+    keeps every tie up to MAX_AUTO_EDGES pairs, else the ties of the automatic minimum (or of ``min_weight``,
+    within MAX_GRAPH_EDGES): bounded work. A standard scope's answer (every kind; by week, or for the whole
+    scope) is the one stored at publish."""
+    if not by_period or scope.granularity == "week":
+        standard = standard_scope_id(con, scope, kinds, min_weight, exact_diameter_nodes=exact_diameter_nodes)
+        if standard is not None:
+            stored = served(con, "network_summary", standard, "by_period = ?", [by_period], drop=("by_period",))
+            if stored.height:  # summaries are stored for the scopes that count every kind
+                return stored
     people = scoped_people(con, scope)
     loops = self_loops(con, scope, kinds=kinds, by_period=by_period)
+
+    @without_gc  # one period's graph at a time: built, measured, dropped
+    def row(period, edges: pl.DataFrame, nodes: pl.DataFrame | None = None, people_count: int | None = None) -> dict:
+        threshold = tie_threshold(edges, min_weight)
+        if min_weight is not None or threshold > 1.0:  # all ties while the graph is small enough
+            edges = edges.filter(pl.col("weight") >= threshold)
+        figures = summary_figures(edges, None if nodes is None else nodes["person_id"].to_list(), people_count,
+                                  loops.get(period, 0), exact_diameter_nodes)
+        return {"period": period, **figures, "tie_min_weight": threshold}
+
     if not by_period:
-        graph = build_digraph(pair_edges(con, scope, kinds=kinds), people)
-        return pl.DataFrame([{"period": None, **summary_row(graph, self_loops=loops.get(None, 0),
-                                                            exact_diameter_nodes=exact_diameter_nodes)}],
-                            schema=SUMMARY_SCHEMA)
-    edges = pair_edges(con, scope, kinds=kinds, by_period=True, undated=True)
-    parts = {period: part for (period,), part in edges.group_by("period")}
+        return pl.DataFrame([row(None, pair_edges(con, scope, kinds=kinds), people)], schema=SUMMARY_SCHEMA)
     # every bucket of the scope, those without ties too; none when the store holds no dated fact at all
     periods = bucket_starts(scope.start, scope.end, scope.granularity) if data_span(con) else []
+    if len(periods) > MAX_SUMMARY_PERIODS:  # bounded work: one graph per period
+        raise ParameterError(f"graph_summary by period: at most {MAX_SUMMARY_PERIODS} periods in one request, this "
+                             f"one has {len(periods)} ({scope.granularity}); choose a coarser granularity, a shorter "
+                             "period or by_period=false")
+    edges = pair_edges(con, scope, kinds=kinds, by_period=True, undated=True)
+    parts = {period: part for (period,), part in edges.group_by("period")}
     empty = edges.clear()
-    rows = [{"period": period, **summary_row(build_digraph(parts.get(period, empty)), people.height,
-                                             loops.get(period, 0), exact_diameter_nodes)} for period in periods]
+    rows = [row(period, parts.get(period, empty), people_count=people.height) for period in periods]
     if None in parts or None in loops:  # undated interactions (e.g. a survey): one row of their own
-        rows.append({"period": None, **summary_row(build_digraph(parts.get(None, empty)), people.height,
-                                                   loops.get(None, 0), exact_diameter_nodes)})
+        rows.append(row(None, parts.get(None, empty), people_count=people.height))
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA)

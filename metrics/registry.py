@@ -166,7 +166,7 @@ class Parameter:
             raw, (list, tuple)) else None
         if values is None or not all(isinstance(v, str) for v in values):
             raise problem
-        values = tuple(v for v in values if v)
+        values = tuple(dict.fromkeys(v for v in values if v))  # repeats dropped: at most the allowed values
         wrong = [v for v in values if v not in allowed]
         if wrong:
             raise ParameterError(f"parameter {self.name}: {wrong[0]!r} is not allowed (allowed: {', '.join(sorted(allowed))})")

@@ -27,15 +27,13 @@ published store (it is the one metric that is not sub-second).
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import polars as pl
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.metrics import silhouette_score
 
 from metrics.columns import THREAD_ID
 from metrics.parameters import limit
@@ -59,7 +57,12 @@ def _without_accents(word: str) -> str:
 
 
 # Tokens lose their accents before stop-word removal, so the list holds both spellings.
-STOP_WORDS = sorted(ENGLISH_STOP_WORDS | SPANISH_STOP_WORDS | {_without_accents(w) for w in SPANISH_STOP_WORDS})
+@functools.cache
+def stop_words() -> list[str]:
+    """English (scikit-learn's list) and Spanish stop words, the latter with and without accents."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(ENGLISH_STOP_WORDS | SPANISH_STOP_WORDS | {_without_accents(w) for w in SPANISH_STOP_WORDS})
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
 MAX_TERMS = 5000  # vocabulary cap (most frequent terms)
 CHOOSE_ON_THREADS = 1500  # the number of topics is chosen on a seeded sample of at most this many threads
@@ -114,6 +117,9 @@ def thread_documents(con: duckdb.DuckDBPyConnection, scope: Scope, max_threads: 
 def fit_topics(documents: pl.DataFrame, n_topics: int | None = None, seed: int = 0, max_threads: int = 5000,
                max_topics: int = 8, min_df: int = 2, top_terms: int = 8) -> TopicModel:
     """Fit the topic model on ``documents`` (thread_id, text). Pure: same input and seed, same result."""
+    from sklearn.decomposition import NMF  # scikit-learn is imported when topics are asked for (about 1-2 s)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     docs = documents.filter(pl.col("text").str.strip_chars().str.len_chars() > 0).sort("thread_id")
     if docs.height > max_threads:
         docs = docs.sample(n=max_threads, seed=seed).sort("thread_id")
@@ -122,7 +128,7 @@ def fit_topics(documents: pl.DataFrame, n_topics: int | None = None, seed: int =
                        pl.DataFrame(schema={"thread_id": pl.String, "topic": pl.Int64, "weight": pl.Float64}))
     if docs.height < 2:
         return empty
-    vectorizer = TfidfVectorizer(lowercase=True, stop_words=STOP_WORDS, token_pattern=TOKEN_PATTERN,
+    vectorizer = TfidfVectorizer(lowercase=True, stop_words=stop_words(), token_pattern=TOKEN_PATTERN,
                                  strip_accents="unicode", ngram_range=(1, 2), min_df=min(min_df, docs.height),
                                  max_features=MAX_TERMS, sublinear_tf=True)
     try:
@@ -165,6 +171,9 @@ def fit_topics(documents: pl.DataFrame, n_topics: int | None = None, seed: int =
 
 def _choose_k(matrix, seed: int, max_k: int) -> int:
     """The k in 2..max_k whose NMF assignment has the best mean cosine silhouette (2 if none can be scored)."""
+    from sklearn.decomposition import NMF
+    from sklearn.metrics import silhouette_score
+
     best_k, best_score = 2, -2.0
     for k in range(2, max_k + 1):
         labels = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=500).fit_transform(matrix).argmax(axis=1)

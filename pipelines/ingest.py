@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import errno
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipelines.derived import build_derived
 from pipelines.errors import IngestError
@@ -33,7 +35,7 @@ from pipelines.store import (
 )
 from pulso import __version__
 from pulso.core.privacy import pseudonym_key, pseudonymous_text
-from pulso.core.schema import READER_TABLES, TABLES_BY_NAME
+from pulso.core.schema import NETWORK_TABLES, READER_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, create_table_sql
 from pulso.core.settings import Settings, load_settings
 from pulso.core.sql import one, run
 
@@ -48,6 +50,8 @@ class IngestSummary:
     per_file: dict[tuple[str, str], tuple[int, int, int, int]] = field(default_factory=dict)
     # files that rejected more than the allowed share of their rows (and a load that rejected everything)
     warnings: list[str] = field(default_factory=list)
+    # False when the load added nothing and the derived tables (and stored measures) were kept as published
+    derived_rebuilt: bool = True
 
     def table_text(self) -> str:
         # columns widen for counts of ten million and more (a space always separates them)
@@ -63,11 +67,21 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
+# A builder of extra published tables: given the new store (derived tables built), it returns frames for
+# tables declared in ``EXTRA_TABLES`` (e.g. the network measures the CLI precomputes with the metrics). The
+# pipelines write them; they never import the code that computes them.
+ExtraBuilder = Callable[[duckdb.DuckDBPyConnection], Mapping[str, pl.DataFrame]]
+EXTRA_TABLES = {t.name: t for t in NETWORK_TABLES}
+
+
 def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
-           settings: Settings | None = None, strict: bool = False) -> IngestSummary:
+           settings: Settings | None = None, strict: bool = False,
+           builders: Sequence[ExtraBuilder] = ()) -> IngestSummary:
     """Load ``paths`` into the store at ``db_path`` atomically, with ``settings`` (default: the settings file in
     force). With no paths, the store is published again with the settings applied. ``strict``: a warning (a file
-    rejecting more than the allowed share of its rows) fails the load. Raises IngestError, and only that."""
+    rejecting more than the allowed share of its rows) fails the load. ``builders``: computations of extra
+    tables (``EXTRA_TABLES``) run on the new store before it is published; without them those tables are
+    absent (a previous publish's are dropped, never left stale). Raises IngestError, and only that."""
     settings = settings or load_settings()
     key = pseudonym_key() if settings.privacy.pseudonymize else None  # no key: refused before anything is read
     readers: list[tuple[Path, Reader]] = []
@@ -93,7 +107,7 @@ def ingest(paths: list[Path], db_path: Path, format_name: str | None = None,
             with building_copy(live) as build_path:
                 con = open_build_connection(build_path)
                 try:
-                    summary = _load(con, readers, run_id, started, settings, key)
+                    summary = _load(con, readers, run_id, started, settings, key, builders)
                     if strict and summary.warnings:
                         more = f" (and {len(summary.warnings) - 1} more)" if len(summary.warnings) > 1 else ""
                         raise IngestError(None, f"--strict: {summary.warnings[0]}{more}; nothing was published")
@@ -175,7 +189,9 @@ def _defect(reader: Reader, path: Path, exc: BaseException) -> IngestError:
 
 
 def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], run_id: str,
-          started: datetime, settings: Settings, key: bytes | None = None) -> IngestSummary:
+          started: datetime, settings: Settings, key: bytes | None = None,
+          builders: Sequence[ExtraBuilder] = ()) -> IngestSummary:
+    before = _published_info(con)
     _check_pseudonymized(con, key is not None)
     create_schema(con, settings)
     set_info(con, pseudonymized=str(key is not None).lower())
@@ -203,9 +219,57 @@ def _load(con: duckdb.DuckDBPyConnection, readers: list[tuple[Path, Reader]], ru
     summary.warnings = _warnings(con, summary, settings)
     _record(con, summary, readers, started.replace(tzinfo=None))
     _record_facts(con, stages)
-    build_derived(con, settings)
+    if readers and _nothing_changed(summary, before, settings):
+        # Every row was a duplicate (or refused) and the settings are those the store was built with: the derived
+        # tables and the stored measures are still exact; only the bookkeeping of this run is new.
+        summary.derived_rebuilt = False
+    else:
+        build_derived(con, settings)
+        build_extra(con, builders)
     set_info(con, published_at=datetime.now(UTC).isoformat(timespec="seconds"))
     return summary
+
+
+def _published_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """store_info of the store being loaded into, as it was published (empty for a new store)."""
+    if not one(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'store_info'")[0]:
+        return {}
+    return dict(con.execute("SELECT key, value FROM store_info").fetchall())
+
+
+def _nothing_changed(summary: IngestSummary, before: dict[str, str], settings: Settings) -> bool:
+    """True when this load put no row into the store, into a store published by this schema with these settings."""
+    return (bool(before) and before.get("schema_version") == str(SCHEMA_VERSION)
+            and before.get("settings_digest") == settings.digest and "published_at" in before
+            and sum(loaded for _, loaded, _, _ in summary.per_table.values()) == 0)
+
+
+def build_extra(con: duckdb.DuckDBPyConnection, builders: Sequence[ExtraBuilder]) -> None:
+    """Drop the extra tables of the previous publish, then write what each builder returns."""
+    for table in EXTRA_TABLES.values():
+        run(con, f"DROP TABLE IF EXISTS {table.name}")
+    for build in builders:
+        try:
+            tables = build(con)
+        except (IngestError, duckdb.Error, MemoryError, OSError):
+            raise  # said in the user's terms by ingest()
+        except Exception as exc:
+            detail = " ".join(str(exc).split())[:200]
+            raise IngestError(None, f"computing {getattr(build, '__name__', 'extra tables')} failed "
+                                    f"({type(exc).__name__}: {detail}); this is a defect in Pulso, nothing was "
+                                    "published") from None
+        for name, frame in tables.items():
+            table = EXTRA_TABLES.get(name)
+            if table is None:
+                raise IngestError(None, f"a publish step returned the undeclared table {name!r}; nothing was published")
+            run(con, create_table_sql(table))
+            if frame.height:
+                columns = ", ".join(table.column_names)
+                con.register("_extra_rows", frame.select(table.column_names).to_arrow())
+                try:
+                    run(con, f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM _extra_rows")
+                finally:
+                    con.unregister("_extra_rows")
 
 
 def _check_pseudonymized(con: duckdb.DuckDBPyConnection, wanted: bool) -> None:

@@ -500,6 +500,102 @@ PERSON_WEEK_ACTIVITY = Table(
     key=("person_id", "week_start"), loaded_by_readers=False, grain="one row per person and week with an action",
 )
 
+# ---- Network measures precomputed at publish --------------------------------------------------------------
+# The interaction graph of each standard scope is built once at publish and its measures stored here; the
+# network metrics serve these rows when asked for a standard scope with the default parameters, and compute
+# on demand otherwise (metrics/network.py, metrics/network_precompute.py). A store published without them
+# (e.g. by the library call ``pipelines.ingest.ingest`` with no builders) simply computes on demand.
+
+NETWORK_SCOPES = Table(
+    "network_scopes",
+    "The **standard scopes** whose network measures are precomputed: each of the last complete week, the last 4 "
+    "weeks, the last 13 weeks (quarter) and the last 52 weeks (year), all ending on the last complete "
+    "Monday-Sunday week of the data and clipped to the data's span like any metric's period; for the whole "
+    "organisation and for each region; with every interaction kind, and with replies and mentions (what the "
+    "dashboard shows by default). Measures use the metrics' default parameters (automatic tie threshold, "
+    "betweenness from k = 100 sampled sources, seed 42, Louvain resolution 1, exact diameter up to 1,000 people).",
+    (
+        D("scope_id", "INTEGER", "The standard scope."),
+        D("period", "VARCHAR", "week, 4weeks, quarter or year."),
+        D("region", "VARCHAR", "The region filtered on; null = the whole organisation."),
+        D("kinds", "VARCHAR", "Interaction kinds counted, comma-separated and sorted; empty = every kind."),
+        D("start_day", "DATE", "First local day (after clipping to the data)."),
+        D("end_day", "DATE", "Last local day."),
+        D("tie_min_weight", "DOUBLE", "Tie threshold the automatic rule chose for this graph."),
+        D("nodes", "BIGINT", "People in the graph (the scope's people)."),
+        D("edges", "BIGINT", "Directed ties in the graph (after the threshold)."),
+        D("seconds", "DOUBLE", "Time to build the graph and compute its measures at publish."),
+    ),
+    key=("scope_id",), loaded_by_readers=False, grain="one row per standard scope",
+)
+
+
+def _network_table(name: str, meaning: str, columns: tuple[Column, ...], grain: str) -> Table:
+    return Table(name, meaning, (D("scope_id", "INTEGER", "The standard scope (network_scopes)."),
+                                 D("position", "INTEGER", "Row order of the metric's answer (0 = first)."),
+                                 *columns), key=("scope_id", "position"), loaded_by_readers=False, grain=grain)
+
+
+NODE_COLUMNS = (D("person_id", "VARCHAR", "The person."), D("region", "VARCHAR", "Region."),
+                D("office", "VARCHAR", "Office."), D("role", "VARCHAR", "Role."))
+NETWORK_CENTRALITY = _network_table(
+    "network_centrality", "The answer of `network_centrality` for each standard scope (see that metric).",
+    (*NODE_COLUMNS, D("in_degree", "BIGINT", "People who sent to them."),
+     D("out_degree", "BIGINT", "People they sent to."), D("in_strength", "DOUBLE", "Weight received."),
+     D("out_strength", "DOUBLE", "Weight sent."), D("pagerank", "DOUBLE", "Weighted PageRank."),
+     D("betweenness", "DOUBLE", "Betweenness (sampled)."),
+     D("betweenness_sample_size", "BIGINT", "Sources used for betweenness."),
+     D("tie_min_weight", "DOUBLE", "Tie threshold.")),
+    "one row per standard scope and person in its graph")
+NETWORK_COMMUNITIES = _network_table(
+    "network_communities", "The answer of `network_communities` for each standard scope (Louvain, seed 42).",
+    (*NODE_COLUMNS, D("community", "BIGINT", "Community (0 = largest).")),
+    "one row per standard scope and person in its graph")
+NETWORK_MATCH = _network_table(
+    "network_match", "The figures of `community_region_match` for each standard scope (its sentence is written "
+    "from them when served, in the language asked).",
+    (D("nodes", "BIGINT", "People."), D("nodes_with_ties", "BIGINT", "People with a tie."),
+     D("tied_share", "DOUBLE", "Share with a tie."), D("regions", "BIGINT", "Regions."),
+     D("communities", "BIGINT", "Communities."), D("tied_communities", "BIGINT", "Communities of two or more."),
+     D("own_region_share", "DOUBLE", "In a community whose largest region is their own."),
+     D("tie_min_weight", "DOUBLE", "Tie threshold."), D("region_modularity", "DOUBLE", "Modularity of the regions."),
+     D("louvain_modularity", "DOUBLE", "Modularity of Louvain."),
+     D("adjusted_rand_index", "DOUBLE", "Adjusted Rand index."),
+     D("normalized_mutual_info", "DOUBLE", "Normalised mutual information."),
+     D("homogeneity", "DOUBLE", "Homogeneity."), D("completeness", "DOUBLE", "Completeness.")),
+    "one row per standard scope")
+NETWORK_SILOS = _network_table(
+    "network_silos", "The answer of `silos` for each standard scope.",
+    (D("level", "VARCHAR", "person or office."), D("person_id", "VARCHAR", "The person (null for an office)."),
+     D("region", "VARCHAR", "Region."), D("office", "VARCHAR", "Office."), D("role", "VARCHAR", "Role."),
+     D("people", "BIGINT", "People."), D("people_with_ties", "BIGINT", "People with a tie."),
+     D("ties_inside", "BIGINT", "Ties inside.")),
+    "one row per standard scope and silo (person or office)")
+NETWORK_BRIDGES = _network_table(
+    "network_bridges", "The answer of `region_bridges` for each standard scope, every bridge ranked (a request "
+    "for the top N gets the first N).",
+    (*NODE_COLUMNS, D("regions_reached", "BIGINT", "Other regions tied to."),
+     D("cross_region_ties", "BIGINT", "Ties to other regions."),
+     D("cross_region_weight", "DOUBLE", "Weight of those ties.")),
+    "one row per standard scope and person tied to another region")
+NETWORK_SUMMARY = _network_table(
+    "network_summary", "The answer of `graph_summary` for each standard scope counting every interaction kind: "
+    "by week (by_period true) and for the whole scope (by_period false).",
+    (D("by_period", "BOOLEAN", "One row per week (true) or one row for the scope (false)."),
+     D("period", "DATE", "The week's Monday (null: undated interactions, or the whole scope)."),
+     D("nodes", "BIGINT", "People."), D("active_nodes", "BIGINT", "People with a tie."),
+     D("edges", "BIGINT", "Directed ties."), D("undirected_edges", "BIGINT", "Ties."),
+     D("self_loops", "BIGINT", "Self-loops."), D("density", "DOUBLE", "Density."),
+     D("undirected_density", "DOUBLE", "Undirected density."), D("reciprocity", "DOUBLE", "Reciprocity."),
+     D("largest_weak_nodes", "BIGINT", "Largest weak component (people)."),
+     D("largest_weak_edges", "BIGINT", "Largest weak component (ties)."),
+     D("largest_strong_nodes", "BIGINT", "Largest strong component (people)."),
+     D("largest_strong_edges", "BIGINT", "Largest strong component (ties)."),
+     D("diameter", "BIGINT", "Diameter (or lower bound)."), D("diameter_upper", "BIGINT", "Upper bound."),
+     D("diameter_exact", "BOOLEAN", "Exact diameter."), D("average_clustering", "DOUBLE", "Average clustering."),
+     D("triangles", "BIGINT", "Triangles."), D("tie_min_weight", "DOUBLE", "Tie threshold of that graph.")),
+    "one row per standard scope, by_period and period")
+
 # Tables a reader may fill, in load order (people first: others refer to them).
 READER_TABLES: tuple[Table, ...] = (
     PEOPLE, GROUPS, MEMBERSHIPS, MESSAGES, REACTIONS, VISITS, ACTIVITY_COUNTS, INTERACTIONS, CAMPAIGN_EVENTS,
@@ -511,8 +607,13 @@ BOOKKEEPING_TABLES: tuple[Table, ...] = (
 DERIVED_TABLES: tuple[Table, ...] = (
     TZ_DAILY, MESSAGE_FACTS, PERSON_DAY_ACTIVITY, PERSON_WEEK_ACTIVITY, PERSON_FACTS, MANAGER_CHAIN, THREADS, ACTS,
 )
+# Network measures precomputed at publish (optional: absent, the metrics compute on demand).
+NETWORK_TABLES: tuple[Table, ...] = (
+    NETWORK_SCOPES, NETWORK_CENTRALITY, NETWORK_COMMUNITIES, NETWORK_MATCH, NETWORK_SILOS, NETWORK_BRIDGES,
+    NETWORK_SUMMARY,
+)
 ALL_TABLES: tuple[Table, ...] = READER_TABLES + BOOKKEEPING_TABLES
-TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES + DERIVED_TABLES}
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in ALL_TABLES + DERIVED_TABLES + NETWORK_TABLES}
 
 # Facts a source can supply beyond its tables: "reads" (a source that reports reading/visiting) and "join_dates"
 # (a source whose people carry the account's creation time: recorded by the engine when it loads people with
@@ -540,11 +641,14 @@ def data_model_markdown() -> str:
         "",
         "Readers fill the canonical tables; the ingest engine keeps the bookkeeping; every publish rebuilds the "
         "derived tables from both and from the settings (`pipelines/derived.py`, one function per table). "
-        "Metrics read canonical and derived tables only.",
+        "Metrics read canonical and derived tables only. `pulso ingest` also stores the network measures of the "
+        "standard scopes (last section; computed by `metrics/network_precompute.py`), which the network metrics "
+        "serve when asked for one of those scopes with their default parameters.",
         "",
     ]
     for group_title, tables in (("Loaded by readers", READER_TABLES), ("Bookkeeping", BOOKKEEPING_TABLES),
-                                ("Derived at every publish", DERIVED_TABLES)):
+                                ("Derived at every publish", DERIVED_TABLES),
+                                ("Network measures precomputed at publish", NETWORK_TABLES)):
         out += [f"## {group_title}", ""]
         for t in tables:
             key = f"Key (unique): `{', '.join(t.key)}`" if t.key else "No key"

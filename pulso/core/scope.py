@@ -30,7 +30,7 @@ code are written into the SQL text.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 
 import ibis
@@ -45,6 +45,9 @@ UNASSIGNED = "(unassigned)"  # region / office / role of people with no org-dire
 PEOPLE_COLUMNS = ("person_id", "display_name", "email", "manager_id", "region", "office", "role", "role_rank",
                   "in_directory", "state", "joined_at", "joined_day", "left_at", "left_day", "profile_completeness",
                   "first_action_day", "first_contribution_day")
+# Bounded requests: a filter lists at most this many names (a bank's 500+ offices fit many times over), each short.
+MAX_FILTER_VALUES = 10_000
+MAX_NAME_LENGTH = 200
 # The filter lists, as the tables a shared expression reads (one column ``value``).
 FILTER_TABLES = {"regions": "scope_regions", "offices": "scope_offices", "roles": "scope_roles",
                  "groups": "scope_groups", "rights_regions": "scope_rights_regions",
@@ -83,6 +86,9 @@ class Scope:
             values = getattr(self, name)
             if not isinstance(values, tuple) or not all(isinstance(v, str) for v in values):
                 raise ParameterError(f"{name} must be a tuple of names")
+            if len(values) > MAX_FILTER_VALUES or any(len(v) > MAX_NAME_LENGTH for v in values):
+                raise ParameterError(f"{name}: at most {MAX_FILTER_VALUES:,} names of at most {MAX_NAME_LENGTH} "
+                                     f"characters each (got {len(values):,})")
         if self.rights is not None and not isinstance(self.rights, Rights):
             raise ParameterError("rights must be a pulso.core.access.Rights")
 
@@ -96,8 +102,10 @@ class Scope:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Scope:
-        """The period of the same length that ends the day before this one starts."""
-        return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
+        """The period of the same length that ends the day before this one starts (cut at the first day of the
+        calendar, 0001-01-01, so that no period typed into a URL or a command line overflows)."""
+        first = self.start.toordinal()
+        return replace(self, start=date.fromordinal(max(1, first - self.days)), end=date.fromordinal(max(1, first - 1)))
 
     def with_period(self, start: date, end: date) -> Scope:
         return replace(self, start=start, end=end)

@@ -190,7 +190,9 @@ def run_cases(cases: list[Case], work: Path, base_store: Path, workers: int = 2,
                 store.parent.mkdir()
                 shutil.copyfile(base_store, store)
                 before = digest(store)
-                argv = ["ingest", *case.paths, "--db", str(store)] + (["--config", case.config] if case.config else [])
+                # --no-network: these cases test the load; the network step of a publish has its own tests
+                argv = ["ingest", *case.paths, "--db", str(store), "--no-network"] + (
+                    ["--config", case.config] if case.config else [])
                 answer = worker.run(argv, folder / "stdout.txt", folder / "stderr.txt")
                 if answer is None:
                     worker.close()

@@ -223,7 +223,7 @@ def test_tie_threshold_keeps_every_tie_until_the_graph_is_too_large(monkeypatch)
     assert network.tie_threshold(edges, None) == 2.0          # 3 pairs weigh >= 2
     monkeypatch.setattr(network, "MAX_AUTO_EDGES", 1)
     assert network.tie_threshold(edges, None) == 3.0          # only the 5.0 pair is left
-    assert network.tie_threshold(edges, 1) == 1.0             # an explicit value always wins
+    assert network.tie_threshold(edges, 1) == 1.0             # an explicit value wins (up to MAX_GRAPH_EDGES)
 
 
 def test_centrality_reports_the_tie_threshold_it_used(karate_con):

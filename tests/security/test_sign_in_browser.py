@@ -68,23 +68,34 @@ def browser():
 
 
 def downloads(page) -> str:
-    """Click every download button of the page (CSV lists, the report) and return what was downloaded."""
-    out = []
+    """Click every download button of the page (CSV lists, the report), each once, and return what was downloaded.
+    Buttons are found by their widget key after the page has settled: a tab shows only its own panel, and switching
+    tabs (or the rerun an audited download causes) replaces the buttons, so a position counted earlier can vanish."""
+    from playwright.sync_api import expect
+
+    out, done = [], set()
+    keys_script = """els => els.filter(e => e.offsetParent !== null)
+                                .map(e => [...e.parentElement.classList].find(c => c.startsWith('st-key-')))"""
 
     def visible_ones():
-        buttons = page.locator('[data-testid="stDownloadButton"] button')
-        for i in range(buttons.count()):
-            if buttons.nth(i).is_visible():
-                with page.expect_download(timeout=60_000) as info:
-                    buttons.nth(i).click()
-                out.append(Path(info.value.path()).read_text(encoding="utf-8", errors="replace"))
-                oidc.settle(page)  # a person-level download is audited: the page runs again before the next click
+        oidc.settle(page)
+        keys = page.eval_on_selector_all('[data-testid="stDownloadButton"]', keys_script)
+        for key in keys:
+            assert key, "a download button without a widget key"
+            if key in done:
+                continue
+            done.add(key)
+            with page.expect_download(timeout=60_000) as info:
+                page.locator(f'.{key} > [data-testid="stDownloadButton"] button').first.click()  # (one with a tooltip
+                # nests a second button)
+            out.append(Path(info.value.path()).read_text(encoding="utf-8", errors="replace"))
+            oidc.settle(page)  # a person-level download is audited: the page runs again before the next click
 
     visible_ones()
     tabs = page.get_by_role("tab")
     for i in range(tabs.count()):  # the lists behind each tab
         tabs.nth(i).click()
-        page.wait_for_timeout(300)
+        expect(tabs.nth(i)).to_have_attribute("aria-selected", "true")
         visible_ones()
     return "\n".join(out)
 
