@@ -56,13 +56,15 @@ def _without_accents(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
-# Tokens lose their accents before stop-word removal, so the list holds both spellings.
 @functools.cache
 def stop_words() -> list[str]:
-    """English (scikit-learn's list) and Spanish stop words, the latter with and without accents."""
+    """English (scikit-learn's list) and Spanish stop words; tokens lose their accents before stop-word removal,
+    so the Spanish ones are listed with and without them."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return sorted(ENGLISH_STOP_WORDS | SPANISH_STOP_WORDS | {_without_accents(w) for w in SPANISH_STOP_WORDS})
+
+
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
 MAX_TERMS = 5000  # vocabulary cap (most frequent terms)
 CHOOSE_ON_THREADS = 1500  # the number of topics is chosen on a seeded sample of at most this many threads
