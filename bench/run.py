@@ -52,6 +52,54 @@ def ensure_sample(people: int, events: int, file_format: str, seed: int) -> Path
     return out
 
 
+def measure_store(store: Path, parts, args, work: Path, results: dict, view: dict | None = None,
+                  warm: dict | None = None) -> None:
+    """The parts that read a published store (network, metrics, flows, dashboard, bounded, lake), in that order,
+    each printed as a table and kept in ``results``; ``view`` / ``warm``: the dashboard's periods (see
+    ``bench_dashboard``)."""
+    if "network" in parts:
+        from bench.network_bench import bench_network
+
+        results["network"] = bench_network(store, args.runs)
+        print("network precompute:", results["network"]["precompute"])
+        print(table(results["network"]["served"], ["metric", "scope", "rows", "warm_median_s", "warm_max_s"]))
+        print(table(results["network"]["on_demand"], ["metric", "seconds", "rows", "tie_min_weight", "peak_rss_mb"]))
+    if "metrics" in parts:
+        from bench.metrics_bench import bench_metrics
+
+        results["metrics"] = bench_metrics(store, args.runs)
+        print(table(results["metrics"], ["metric", "rows", "cold_s", "warm_median_s", "warm_max_s", "floor_s",
+                                         "ratio_to_floor", "note"]))
+    if "flows" in parts:
+        from bench.flows_bench import bench_flows
+
+        results["flows"] = bench_flows(store, args.runs)
+        print(table(results["flows"], ["step", "median_s", "min_s", "max_s", "note"]))
+    if "dashboard" in parts:
+        from bench.dashboard_bench import bench_dashboard
+
+        results["dashboard"] = bench_dashboard(store, args.runs, view=view, warm=warm)
+        print(table(results["dashboard"], ["page", "cold_s", "first_render_s", "filter_change_s", "peak_rss_mb",
+                                           "errors"]))
+    if "bounded" in parts:
+        from bench.bounded_bench import bench_bounded
+
+        results["bounded"] = bench_bounded(store, work)
+        print(table(results["bounded"], ["request", "seconds", "peak_rss_mb", "rows", "note"]))
+    if "lake" in parts:
+        from bench.lake_bench import bench_lake
+
+        results["lake"] = bench_lake(store, work, args.runs, args.spark_memory)
+        print(table(results["lake"], ["step", "seconds", "peak_mb", "duckdb_s", "spark_s", "spark_first_s", "note"]))
+
+
+def save(results: dict, name: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-{name}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print(f"saved {out.relative_to(ROOT)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=20_000)
@@ -116,46 +164,10 @@ def main(argv: list[str] | None = None) -> int:
                 build_extra(con, (network_tables,))
         finally:
             con.close()
-    if "network" in parts:
-        from bench.network_bench import bench_network
-
-        results["network"] = bench_network(store, args.runs)
-        print("network precompute:", results["network"]["precompute"])
-        print(table(results["network"]["served"], ["metric", "scope", "rows", "warm_median_s", "warm_max_s"]))
-        print(table(results["network"]["on_demand"], ["metric", "seconds", "rows", "tie_min_weight", "peak_rss_mb"]))
-    if "metrics" in parts:
-        from bench.metrics_bench import bench_metrics
-
-        results["metrics"] = bench_metrics(store, args.runs)
-        print(table(results["metrics"], ["metric", "rows", "cold_s", "warm_median_s", "warm_max_s", "floor_s",
-                                         "ratio_to_floor", "note"]))
-    if "flows" in parts:
-        from bench.flows_bench import bench_flows
-
-        results["flows"] = bench_flows(store, args.runs)
-        print(table(results["flows"], ["step", "median_s", "min_s", "max_s", "note"]))
-    if "dashboard" in parts:
-        from bench.dashboard_bench import bench_dashboard
-
-        results["dashboard"] = bench_dashboard(store, args.runs)
-        print(table(results["dashboard"], ["page", "cold_s", "first_render_s", "filter_change_s", "peak_rss_mb",
-                                           "errors"]))
-    if "bounded" in parts:
-        from bench.bounded_bench import bench_bounded
-
-        results["bounded"] = bench_bounded(store, work)
-        print(table(results["bounded"], ["request", "seconds", "peak_rss_mb", "rows", "note"]))
-    if "lake" in parts:
-        from bench.lake_bench import bench_lake
-
-        results["lake"] = bench_lake(store, work, args.runs, args.spark_memory)
-        print(table(results["lake"], ["step", "seconds", "peak_mb", "duckdb_s", "spark_s", "spark_first_s", "note"]))
+    measure_store(store, parts, args, work, results)
     results["goals"] = goals(results)
     print(table(results["goals"], ["goal", "target", "figure", "verdict"]))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-{args.events}-{'-'.join(parts)}.json"
-    out.write_text(json.dumps(results, indent=2, default=str))
-    print(f"saved {out.relative_to(ROOT)}")
+    save(results, f"{args.events}-{'-'.join(parts)}")
     return 0
 
 
@@ -230,42 +242,14 @@ def store_main(args) -> int:
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": machine(), "store": str(args.store), "store_mb": round(args.store.stat().st_size / 1e6),
                      "runs": args.runs, "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    if "network" in parts:
-        from bench.network_bench import bench_network
-
-        results["network"] = bench_network(args.store, args.runs)
-        print("network precompute:", results["network"]["precompute"])
-        print(table(results["network"]["served"], ["metric", "scope", "rows", "warm_median_s", "warm_max_s"]))
-        print(table(results["network"]["on_demand"], ["metric", "seconds", "rows", "tie_min_weight", "peak_rss_mb"]))
-    if "metrics" in parts:
-        from bench.metrics_bench import bench_metrics
-
-        results["metrics"] = bench_metrics(args.store, args.runs)
-        print(table(results["metrics"], ["metric", "rows", "cold_s", "warm_median_s", "warm_max_s", "floor_s",
-                                         "ratio_to_floor", "note"]))
-    if "dashboard" in parts:
-        from bench.dashboard_bench import bench_dashboard
-
-        results["dashboard"] = bench_dashboard(args.store, args.runs)
-        print(table(results["dashboard"], ["page", "cold_s", "first_render_s", "filter_change_s", "peak_rss_mb",
-                                           "errors"]))
-    if "bounded" in parts:
-        from bench.bounded_bench import bench_bounded
-
-        results["bounded"] = bench_bounded(args.store, work)
-        print(table(results["bounded"], ["request", "seconds", "peak_rss_mb", "rows", "note"]))
+    measure_store(args.store, parts, args, work, results)
     results["goals"] = goals(results)
     print(table(results["goals"], ["goal", "target", "figure", "verdict"]))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-store-{args.store.stem}-{'-'.join(parts)}.json"
-    out.write_text(json.dumps(results, indent=2, default=str))
-    print(f"saved {out.relative_to(ROOT)}")
+    save(results, f"store-{args.store.stem}-{'-'.join(parts)}")
     return 0
-
 
 def sample_main(args) -> int:
     """The bundled sample store: the page speeds the README promises; with --only lake, DuckDB vs Spark."""
-    from bench.dashboard_bench import bench_dashboard
     from pipelines.ingest import ingest
 
     work = DATA / "work"
@@ -276,25 +260,15 @@ def sample_main(args) -> int:
     ingest([sample / "export", sample / "directory.csv"], store)
     results: dict = {"machine": machine(), "store": "data/sample", "runs": args.runs,
                      "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    if "dashboard" in args.only.split(","):
-        view = warm = None
-        if args.year:
-            view = {"start": "2025-11-17", "end": "2026-11-15"}
-            warm = {"start": "2026-11-09", "end": "2026-11-15"}
-        results["period"] = "year" if args.year else "last week"
-        results["dashboard"] = bench_dashboard(store, args.runs, view=view, warm=warm)
-        print(table(results["dashboard"], ["page", "cold_s", "first_render_s", "filter_change_s", "peak_rss_mb",
-                                           "errors"]))
-    if "lake" in args.only.split(",") and args.only != ",".join(PARTS):  # Spark only when asked for
-        from bench.lake_bench import bench_lake
-
-        results["lake"] = bench_lake(store, work, args.runs, args.spark_memory)
-        print(table(results["lake"], ["step", "seconds", "peak_mb", "duckdb_s", "spark_s", "spark_first_s", "note"]))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    parts = "-".join(p for p in ("dashboard", "lake") if p in results)
-    out = RESULTS / f"{datetime.now(UTC):%Y%m%d}-sample-{'year' if args.year else 'week'}-{parts}.json"
-    out.write_text(json.dumps(results, indent=2, default=str))
-    print(f"saved {out.relative_to(ROOT)}")
+    view = warm = None
+    if args.year:
+        view = {"start": "2025-11-17", "end": "2026-11-15"}
+        warm = {"start": "2026-11-09", "end": "2026-11-15"}
+    results["period"] = "year" if args.year else "last week"
+    asked = args.only.split(",")
+    parts = [p for p in ("dashboard", "lake") if p in asked and (p != "lake" or args.only != ",".join(PARTS))]
+    measure_store(store, parts, args, work, results, view=view, warm=warm)  # Spark only when asked for
+    save(results, f"sample-{'year' if args.year else 'week'}-{'-'.join(parts)}")
     return 0
 
 
